@@ -1,0 +1,133 @@
+//! Command-line definitions: the single source for `--help`, the man page and
+//! shell completions.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "driftctl",
+    version,
+    about = "Does production still match Git? A read-only drift auditor for GitOps-run Kubernetes clusters.",
+    long_about = "driftctl renders the manifests of a Git checkout (plain YAML or Kustomize), reads the \
+matching live objects from a cluster or a snapshot, and reports every difference by category \
+(image, config, secret, missing, orphan, controller), with who changed it and when.\n\n\
+Exit codes: 0 no drift, 1 drift in a failing category, 2 error, 3 incomplete audit."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare the desired state in PATHs with the live cluster (or a snapshot).
+    Diff(DiffArgs),
+    /// Print the desired objects as driftctl sees them, as multi-document YAML.
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Directories of the Git checkout: a kustomization is rendered, any other
+    /// directory is read as plain YAML recursively.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// How to render kustomizations.
+    #[arg(long, value_enum, default_value_t = Renderer::Auto)]
+    pub renderer: Renderer,
+
+    /// Read PATHs from this Git revision (branch, tag, commit) instead of the working tree.
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+
+    /// Namespace for namespaced objects that declare none.
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Say what driftctl does (renderer used, requests made) on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Read live objects from a `kubectl get -o yaml|json` dump instead of a cluster.
+    #[arg(long, value_name = "FILE")]
+    pub live_snapshot: Option<PathBuf>,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// When to color the text report (NO_COLOR is honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Categories that make the audit fail with exit code 1
+    /// (default: every category but controller).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "CATEGORY,...",
+        value_parser = ["image", "config", "secret", "missing", "orphan", "controller"]
+    )]
+    pub fail_on: Vec<String>,
+
+    /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Time limit for each request to the API server, e.g. 10s, 1m.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub request_timeout: String,
+
+    /// Most API requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+
+    /// No progress bar, no notices on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Measure ages from this time (RFC 3339) instead of now: reproducible reports.
+    #[arg(long, value_name = "TIME", hide = true, env = "DRIFTCTL_NOW")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Renderer {
+    /// Native renderer, falling back to an external kustomize when needed.
+    Auto,
+    /// Only the native renderer.
+    Native,
+    /// `kustomize build` if on PATH, else `kubectl kustomize`.
+    External,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,76 @@
+//! Live state: what the cluster holds, read from a snapshot file or through
+//! the Kubernetes API. Both answer the same two questions: how is a type
+//! scoped, and which objects of the desired types exist.
+
+pub mod snapshot;
+
+use anyhow::Result;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// How the cluster scopes a type of object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Namespaced,
+    Cluster,
+    /// The cluster does not serve this type (a CRD not installed, a removed
+    /// API version); the reason says which.
+    NotServed(String),
+}
+
+/// One desired type and where its objects must be looked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeQuery {
+    /// The version desired objects declare: live objects are read in it.
+    pub api_version: String,
+    pub kind: String,
+    /// Namespaces to list (desired objects' namespaces, the orphan scope);
+    /// empty for a cluster-scoped type.
+    pub namespaces: BTreeSet<String>,
+}
+
+/// What the audit asks of the cluster.
+#[derive(Debug, Clone, Default)]
+pub struct LiveQuery {
+    pub types: Vec<TypeQuery>,
+}
+
+/// Part of the cluster the audit could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadType {
+    pub api_version: String,
+    pub kind: String,
+    /// `None`: the whole type (every namespace, or a cluster-scoped type).
+    pub namespace: Option<String>,
+    pub reason: String,
+}
+
+/// What the cluster answered.
+#[derive(Debug, Clone, Default)]
+pub struct LiveState {
+    /// Live objects as the API serves them, managedFields included.
+    pub objects: Vec<Value>,
+    pub unread: Vec<UnreadType>,
+}
+
+/// A place live objects come from.
+pub trait LiveSource {
+    /// Scope of `kind` in `api_version`.
+    fn scope(&mut self, api_version: &str, kind: &str) -> Result<Scope>;
+
+    /// Every object of the queried types in the queried namespaces.
+    fn fetch(&mut self, query: &LiveQuery) -> Result<LiveState>;
+
+    /// Objects anywhere in the cluster that carry the label `label=value`
+    /// (a GitOps tracking label), for orphans outside the desired namespaces.
+    /// A cluster lists `types` in every namespace (and cluster-wide); a
+    /// snapshot may return objects of any type.
+    fn fetch_tracked(&mut self, types: &[TypeQuery], label: &str, value: &str)
+    -> Result<LiveState>;
+
+    /// The namespace for namespaced objects that declare none, when the
+    /// user gave no `--namespace` (a kubeconfig context's namespace).
+    fn default_namespace(&self) -> Option<String> {
+        None
+    }
+}

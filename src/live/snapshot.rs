@@ -1,0 +1,1 @@
+//! Live objects from a `kubectl get -o yaml|json` dump.

@@ -1,0 +1,239 @@
+//! The shared vocabulary of every pipeline stage: which object, which field,
+//! what kind of difference, who wrote it, and the report that carries them.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt;
+
+/// Identity of a Kubernetes object as a user names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectRef {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// Reads apiVersion, kind, metadata.namespace and metadata.name; `None` when
+    /// apiVersion, kind or name is missing (not a Kubernetes object).
+    pub fn from_value(object: &Value) -> Option<ObjectRef> {
+        let api_version = object.get("apiVersion")?.as_str()?.to_string();
+        let kind = object.get("kind")?.as_str()?.to_string();
+        let metadata = object.get("metadata")?;
+        let name = metadata.get("name")?.as_str()?.to_string();
+        let namespace = metadata
+            .get("namespace")
+            .and_then(Value::as_str)
+            .filter(|ns| !ns.is_empty())
+            .map(str::to_string);
+        if api_version.is_empty() || kind.is_empty() || name.is_empty() {
+            return None;
+        }
+        Some(ObjectRef {
+            api_version,
+            kind,
+            namespace,
+            name,
+        })
+    }
+
+    /// The API group: `apps` for `apps/v1`, empty for the core group (`v1`).
+    pub fn group(&self) -> &str {
+        group_of(&self.api_version)
+    }
+
+    /// What makes two objects the same object whatever version they are read in.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            group: self.group().to_string(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// `apps/v1` -> `apps`, `v1` -> ``.
+pub fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+}
+
+/// `Deployment prod/checkout-api`, `ClusterRole model-reader`: how errors and
+/// the text report name an object.
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// Group, kind, namespace and name: the key desired and live objects are matched on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Identity {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+/// Group and kind: a type of object whatever its version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupKind {
+    pub group: String,
+    pub kind: String,
+}
+
+impl GroupKind {
+    pub fn new(group: &str, kind: &str) -> GroupKind {
+        GroupKind {
+            group: group.to_string(),
+            kind: kind.to_string(),
+        }
+    }
+}
+
+/// The one category each finding belongs to (DESIGN.md, Categories).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Image,
+    Config,
+    Secret,
+    Missing,
+    Orphan,
+    Controller,
+}
+
+impl Category {
+    pub const ALL: [Category; 6] = [
+        Category::Image,
+        Category::Config,
+        Category::Secret,
+        Category::Missing,
+        Category::Orphan,
+        Category::Controller,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Image => "image",
+            Category::Config => "config",
+            Category::Secret => "secret",
+            Category::Missing => "missing",
+            Category::Orphan => "orphan",
+            Category::Controller => "controller",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// Categories that fail an audit unless `--fail-on` says otherwise.
+    pub fn fails_by_default(self) -> bool {
+        self != Category::Controller
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to a field or object, seen from Git.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Both sides have a value and they differ.
+    Changed,
+    /// The live object has a field Git does not declare.
+    Added,
+    /// Git declares a field the live object lacks.
+    Removed,
+    /// Git declares an object the cluster lacks.
+    Missing,
+    /// The cluster has an object Git does not declare.
+    Orphan,
+}
+
+/// Who wrote the live value, from managedFields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attribution {
+    pub manager: String,
+    /// `Apply` or `Update`.
+    pub operation: Option<String>,
+    /// Time of the manager's last write (RFC 3339); writes through the scale
+    /// subresource carry none.
+    pub since: Option<String>,
+    /// `scale`, `status`, or none for the main resource.
+    pub subresource: Option<String>,
+}
+
+/// Where Git declares a desired object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceLocation {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+/// One difference between Git and the cluster, classified and attributed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub category: Category,
+    pub object: ObjectRef,
+    /// Field path in DESIGN.md notation; `None` for missing and orphan objects.
+    pub path: Option<String>,
+    pub change: Change,
+    /// Git's value; always `None` for secrets.
+    pub desired: Option<Value>,
+    /// The live value; always `None` for secrets.
+    pub live: Option<Value>,
+    /// For secrets: a keyed fingerprint of each side, so a reader can tell
+    /// "changed again" from "same change" without seeing a value.
+    pub fingerprints: Option<(Option<String>, Option<String>)>,
+    pub attribution: Option<Attribution>,
+    pub source: Option<SourceLocation>,
+}
+
+/// An object (or a whole type of objects) the audit could not check, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unchecked {
+    pub object: ObjectRef,
+    pub reason: String,
+}
+
+/// The outcome of an audit: every renderer draws from this and nothing else.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub unchecked: Vec<Unchecked>,
+    /// Differences hidden by an ignore rule.
+    pub ignored: usize,
+    /// Number of desired objects compared.
+    pub objects_checked: usize,
+    /// When the audit ran; "3 days ago" is measured from here.
+    pub now: jiff::Timestamp,
+    /// How long the audit took, for metrics.
+    pub duration: std::time::Duration,
+}
+
+impl Report {
+    pub fn count(&self, category: Category) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.category == category)
+            .count()
+    }
+
+    /// Every desired object was checked.
+    pub fn complete(&self) -> bool {
+        self.unchecked.is_empty()
+    }
+}
