@@ -3,7 +3,131 @@
 //! The pipeline: `source` and `live` produce objects, `compare` produces
 //! differences, `classify` turns them into findings, `report` renders them.
 
+pub mod audit;
+pub mod classify;
 pub mod cli;
+pub mod compare;
 pub mod live;
+pub mod managed_fields;
 pub mod model;
+pub mod normalize;
+pub mod path;
+pub mod report;
+pub mod schema;
 pub mod source;
+
+use anyhow::{Context, Result, bail};
+use cli::{Cli, ColorChoice, Command, DiffArgs, OutputFormat, RenderArgs};
+use model::Category;
+use std::io::{IsTerminal, Write};
+
+/// Exit codes of DESIGN.md.
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_DRIFT: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+pub const EXIT_INCOMPLETE: i32 = 3;
+
+/// Runs a parsed command line; returns the exit code. Errors (exit 2) are
+/// returned for `main` to print.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Diff(args) => diff(args),
+        Command::Render(args) => render(args),
+    }
+}
+
+fn source_options(args: &cli::SourceArgs) -> Result<source::SourceOptions> {
+    if args.rev.is_some() {
+        bail!("--rev is not supported yet: run driftctl on a checkout of that revision");
+    }
+    Ok(source::SourceOptions {
+        renderer: args.renderer,
+        verbose: args.verbose,
+    })
+}
+
+fn diff(args: DiffArgs) -> Result<i32> {
+    let fail_on: Vec<Category> = if args.fail_on.is_empty() {
+        Category::ALL
+            .into_iter()
+            .filter(|c| c.fails_by_default())
+            .collect()
+    } else {
+        args.fail_on
+            .iter()
+            .filter_map(|name| Category::parse(name))
+            .collect()
+    };
+    let now = match &args.now {
+        Some(text) => Some(
+            text.parse::<jiff::Timestamp>()
+                .with_context(|| format!("--now {text}: expected an RFC 3339 time"))?,
+        ),
+        None => None,
+    };
+    let desired = source::load(&args.source.paths, &source_options(&args.source)?)?;
+    let mut live: Box<dyn live::LiveSource> = match &args.live_snapshot {
+        Some(path) => Box::new(live::snapshot::Snapshot::load(path)?),
+        None => bail!(
+            "reading a live cluster is not supported yet: pass --live-snapshot FILE \
+             (the output of `kubectl get -o yaml`)"
+        ),
+    };
+    let options = audit::AuditOptions {
+        namespace: args.source.namespace.clone(),
+        policy: classify::Policy::default(),
+        now,
+    };
+    let report = audit::audit(desired, live.as_mut(), &options)?;
+    let rendered = match args.output {
+        OutputFormat::Json => report::json::render(&report),
+        OutputFormat::Text => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            report::text::render(&report, &report::text::TextOptions { color })
+        }
+    };
+    write_stdout(&rendered)?;
+    Ok(
+        if report
+            .findings
+            .iter()
+            .any(|f| fail_on.contains(&f.category))
+        {
+            EXIT_DRIFT
+        } else if !report.complete() {
+            EXIT_INCOMPLETE
+        } else {
+            EXIT_CLEAN
+        },
+    )
+}
+
+fn render(args: RenderArgs) -> Result<i32> {
+    let desired = source::load(&args.source.paths, &source_options(&args.source)?)?;
+    let mut out = String::new();
+    for object in desired {
+        out.push_str("---\n");
+        out.push_str(&serde_yaml::to_string(&object.value).context("cannot print an object")?);
+    }
+    write_stdout(&out)?;
+    Ok(EXIT_CLEAN)
+}
+
+/// Writes to stdout; a closed pipe (`driftctl diff | head`) is not an error.
+fn write_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write the report to stdout"),
+    }
+}

@@ -195,9 +195,6 @@ pub struct Finding {
     pub desired: Option<Value>,
     /// The live value; always `None` for secrets.
     pub live: Option<Value>,
-    /// For secrets: a keyed fingerprint of each side, so a reader can tell
-    /// "changed again" from "same change" without seeing a value.
-    pub fingerprints: Option<(Option<String>, Option<String>)>,
     pub attribution: Option<Attribution>,
     pub source: Option<SourceLocation>,
 }

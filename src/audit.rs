@@ -1,0 +1,330 @@
+//! The audit: desired objects matched with live ones, compared, classified;
+//! missing objects and orphans found. Reads the cluster only through a
+//! [`LiveSource`], so a snapshot and a cluster give the same verdicts.
+
+use crate::classify::{self, LiveContext, OwnedAdditions, Policy};
+use crate::compare;
+use crate::live::{LiveQuery, LiveSource, Scope, TypeQuery, UnreadType};
+use crate::managed_fields::{self, FieldManager};
+use crate::model::{Category, Change, Finding, Identity, ObjectRef, Report, Unchecked, group_of};
+use crate::normalize;
+use crate::source::{self, DesiredObject};
+use anyhow::Result;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// Labels (and the namespace label paired with them) by which GitOps tools
+/// track what they deployed.
+const TRACKING_LABELS: &[(&str, Option<&str>)] = &[
+    (
+        "kustomize.toolkit.fluxcd.io/name",
+        Some("kustomize.toolkit.fluxcd.io/namespace"),
+    ),
+    ("app.kubernetes.io/instance", None),
+];
+
+/// A tracking label and value seen on a desired object's live twin, with
+/// the namespace label that must match too (Flux).
+type Tracking = (String, String, Option<(String, String)>);
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditOptions {
+    /// `--namespace`: for namespaced objects that declare none.
+    pub namespace: Option<String>,
+    pub policy: Policy,
+    pub now: Option<jiff::Timestamp>,
+}
+
+/// Runs the audit of `desired` against `live`.
+pub fn audit(
+    desired: Vec<DesiredObject>,
+    live: &mut dyn LiveSource,
+    options: &AuditOptions,
+) -> Result<Report> {
+    let started = std::time::Instant::now();
+    let mut unchecked = Vec::new();
+
+    // Scope every desired object; default namespaces like kubectl does.
+    let default_namespace = options
+        .namespace
+        .clone()
+        .or_else(|| live.default_namespace())
+        .unwrap_or_else(|| "default".to_string());
+    let mut scoped = Vec::new();
+    for mut object in desired {
+        let r = object.object_ref();
+        match live.scope(&r.api_version, &r.kind)? {
+            Scope::NotServed(reason) => unchecked.push(Unchecked { object: r, reason }),
+            Scope::Cluster => {
+                if let Some(metadata) = object.value["metadata"].as_object_mut() {
+                    metadata.remove("namespace");
+                }
+                scoped.push((object, false));
+            }
+            Scope::Namespaced => {
+                if r.namespace.is_none() {
+                    object.value["metadata"]["namespace"] =
+                        Value::String(default_namespace.clone());
+                }
+                scoped.push((object, true));
+            }
+        }
+    }
+    let objects: Vec<DesiredObject> = scoped.iter().map(|(o, _)| o.clone()).collect();
+    source::reject_duplicates(&objects)?;
+
+    // One query per desired type, over every desired namespace (the orphan scope).
+    let namespaces: BTreeSet<String> = objects
+        .iter()
+        .filter_map(|o| o.object_ref().namespace)
+        .collect();
+    let mut types: BTreeMap<(String, String), bool> = BTreeMap::new();
+    for (object, namespaced) in &scoped {
+        let r = object.object_ref();
+        types.insert((r.api_version, r.kind), *namespaced);
+    }
+    let query = LiveQuery {
+        types: types
+            .iter()
+            .map(|((api_version, kind), namespaced)| TypeQuery {
+                api_version: api_version.clone(),
+                kind: kind.clone(),
+                namespaces: if *namespaced {
+                    namespaces.clone()
+                } else {
+                    BTreeSet::new()
+                },
+            })
+            .collect(),
+    };
+    let state = live.fetch(&query)?;
+    let unread = state.unread;
+
+    let mut live_by_identity: HashMap<Identity, Vec<Value>> = HashMap::new();
+    for object in state.objects {
+        if let Some(r) = ObjectRef::from_value(&object) {
+            live_by_identity
+                .entry(r.identity())
+                .or_default()
+                .push(object);
+        }
+    }
+
+    let autoscaled = autoscaled_targets(&objects, &live_by_identity);
+    let desired_identities: HashSet<Identity> =
+        objects.iter().map(|o| o.object_ref().identity()).collect();
+
+    let mut findings = Vec::new();
+    let mut tracking: BTreeSet<Tracking> = BTreeSet::new();
+    for object in &objects {
+        let r = object.object_ref();
+        if let Some(reason) = unread_reason(&unread, &r) {
+            unchecked.push(Unchecked { object: r, reason });
+            continue;
+        }
+        let twins = live_by_identity.get(&r.identity());
+        let Some(twin) = twins.and_then(|t| t.first()) else {
+            findings.push(Finding {
+                category: Category::Missing,
+                object: r.clone(),
+                path: None,
+                change: Change::Missing,
+                desired: None,
+                live: None,
+                attribution: None,
+                source: Some(object.source.clone()),
+            });
+            continue;
+        };
+        let Some(twin) = twins
+            .into_iter()
+            .flatten()
+            .find(|t| t["apiVersion"] == r.api_version.as_str())
+        else {
+            unchecked.push(Unchecked {
+                reason: format!(
+                    "the live object is read as {}, Git declares {}; not compared across versions",
+                    twin["apiVersion"].as_str().unwrap_or("?"),
+                    r.api_version
+                ),
+                object: r,
+            });
+            continue;
+        };
+        let managers = match managed_fields::parse(twin) {
+            Ok(m) => m,
+            Err(e) => {
+                unchecked.push(Unchecked {
+                    object: r,
+                    reason: format!("managedFields cannot be read: {e}"),
+                });
+                continue;
+            }
+        };
+        collect_tracking(twin, &mut tracking);
+        let ctx = LiveContext {
+            object: &r,
+            live: twin,
+            managers: &managers,
+            autoscaled: autoscaled.contains(&r.identity()),
+            source: Some(&object.source),
+        };
+        let judge = OwnedAdditions {
+            live: twin,
+            managers: &managers,
+        };
+        let differences = compare::compare(
+            &normalize::desired(&object.value),
+            &normalize::live(twin),
+            &judge,
+        );
+        findings.extend(
+            differences
+                .into_iter()
+                .filter_map(|d| classify::classify(d, &ctx, &options.policy)),
+        );
+    }
+
+    // Orphans: live objects in scope that Git does not declare.
+    let mut candidates: Vec<Value> = live_by_identity
+        .values()
+        .flatten()
+        .filter(|o| o["metadata"].get("namespace").is_some())
+        .cloned()
+        .collect();
+    for (label, value, namespace_label) in &tracking {
+        let tracked = live.fetch_tracked(&query.types, label, value)?;
+        candidates.extend(
+            tracked
+                .objects
+                .into_iter()
+                .filter(|o| match namespace_label {
+                    Some((key, ns)) => o["metadata"]["labels"][key].as_str() == Some(ns),
+                    None => true,
+                }),
+        );
+    }
+    let mut seen = HashSet::new();
+    let mut orphans: Vec<Finding> = candidates
+        .into_iter()
+        .filter_map(|o| {
+            let r = ObjectRef::from_value(&o)?;
+            let identity = r.identity();
+            if desired_identities.contains(&identity) || !seen.insert(identity) {
+                return None;
+            }
+            let managers = managed_fields::parse(&o).unwrap_or_default();
+            orphan(&o, r, &managers, &options.policy)
+        })
+        .collect();
+    orphans.sort_by(|a, b| a.object.cmp(&b.object));
+    findings.extend(orphans);
+
+    for u in &unread {
+        let affects_desired = objects.iter().any(|o| unread_matches(u, &o.object_ref()));
+        if !affects_desired {
+            unchecked.push(Unchecked {
+                object: ObjectRef {
+                    api_version: u.api_version.clone(),
+                    kind: u.kind.clone(),
+                    namespace: u.namespace.clone(),
+                    name: "*".into(),
+                },
+                reason: format!("orphans not checked: {}", u.reason),
+            });
+        }
+    }
+
+    Ok(Report {
+        findings,
+        unchecked,
+        ignored: 0,
+        objects_checked: objects.len(),
+        now: options.now.unwrap_or_else(jiff::Timestamp::now),
+        duration: started.elapsed(),
+    })
+}
+
+fn unread_matches(unread: &UnreadType, object: &ObjectRef) -> bool {
+    unread.kind == object.kind
+        && group_of(&unread.api_version) == object.group()
+        && (unread.namespace.is_none() || unread.namespace == object.namespace)
+}
+
+fn unread_reason(unread: &[UnreadType], object: &ObjectRef) -> Option<String> {
+    unread
+        .iter()
+        .find(|u| unread_matches(u, object))
+        .map(|u| u.reason.clone())
+}
+
+/// Objects whose `spec.replicas` a HorizontalPodAutoscaler (from Git or live) sets.
+fn autoscaled_targets(
+    desired: &[DesiredObject],
+    live: &HashMap<Identity, Vec<Value>>,
+) -> HashSet<Identity> {
+    let hpas = desired
+        .iter()
+        .map(|o| &o.value)
+        .chain(live.values().flatten())
+        .filter(|o| {
+            o["kind"] == "HorizontalPodAutoscaler"
+                && group_of(o["apiVersion"].as_str().unwrap_or_default()) == "autoscaling"
+        });
+    hpas.filter_map(|hpa| {
+        let target = hpa["spec"].get("scaleTargetRef")?;
+        Some(Identity {
+            group: group_of(target.get("apiVersion")?.as_str()?).to_string(),
+            kind: target.get("kind")?.as_str()?.to_string(),
+            namespace: hpa["metadata"]["namespace"].as_str().map(str::to_string),
+            name: target.get("name")?.as_str()?.to_string(),
+        })
+    })
+    .collect()
+}
+
+fn collect_tracking(live: &Value, out: &mut BTreeSet<Tracking>) {
+    let labels = &live["metadata"]["labels"];
+    for (label, namespace_label) in TRACKING_LABELS {
+        if let Some(value) = labels[*label].as_str() {
+            let namespace = namespace_label.and_then(|key| {
+                labels[key]
+                    .as_str()
+                    .map(|ns| (key.to_string(), ns.to_string()))
+            });
+            out.insert((label.to_string(), value.to_string(), namespace));
+        }
+    }
+}
+
+/// An orphan finding, unless the object belongs to the cluster: it has an
+/// owner, only controllers ever wrote it, or it has no managedFields at all
+/// (the `default` ServiceAccount).
+fn orphan(
+    object: &Value,
+    r: ObjectRef,
+    managers: &[FieldManager],
+    policy: &Policy,
+) -> Option<Finding> {
+    let owned = object["metadata"]["ownerReferences"]
+        .as_array()
+        .is_some_and(|o| !o.is_empty());
+    if owned || managers.is_empty() || managers.iter().all(|m| policy.is_controller(&m.manager)) {
+        return None;
+    }
+    // The creator: the earliest writer that is not a controller.
+    let creator = managers
+        .iter()
+        .filter(|m| !policy.is_controller(&m.manager))
+        .min_by_key(|m| (m.time.is_none(), m.time.clone()));
+    Some(Finding {
+        category: Category::Orphan,
+        object: r,
+        path: None,
+        change: Change::Orphan,
+        desired: None,
+        live: None,
+        attribution: creator.map(FieldManager::attribution),
+        source: None,
+    })
+}

@@ -1,0 +1,319 @@
+//! The desired-subset walk: every field Git declares is checked against the
+//! live object; lists with a merge key are matched by key, not by index;
+//! fields only the live object has are handed to an [`Additions`] judge
+//! (managedFields tell a default from a person's addition).
+
+use crate::model::Change;
+use crate::normalize::scalars_equal;
+use crate::path::FieldPath;
+use crate::schema;
+use serde_json::{Map, Value};
+
+/// One field where Git and the cluster disagree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    pub path: FieldPath,
+    pub change: Change,
+    pub desired: Option<Value>,
+    pub live: Option<Value>,
+}
+
+/// What to make of a field present live but not in Git.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addition {
+    /// An addition worth reporting at this path.
+    Report,
+    /// A default or bookkeeping: not a difference.
+    Skip,
+    /// Not owned as a whole: look at the fields (or items) inside.
+    Descend,
+}
+
+/// Judges live-only fields. `parent` is the live map holding the field
+/// (empty for list items).
+pub trait Additions {
+    fn judge(&self, path: &FieldPath, live: &Value, parent: &Map<String, Value>) -> Addition;
+}
+
+/// Compares a normalized desired object with its normalized live twin.
+/// `apiVersion` and `kind` are the match key, not compared.
+pub fn compare(desired: &Value, live: &Value, additions: &dyn Additions) -> Vec<Difference> {
+    let mut walk = Walk {
+        additions,
+        out: Vec::new(),
+    };
+    match (desired.as_object(), live.as_object()) {
+        (Some(d), Some(l)) => {
+            let mut d = d.clone();
+            let mut l = l.clone();
+            for key in ["apiVersion", "kind"] {
+                d.remove(key);
+                l.remove(key);
+            }
+            walk.maps(&FieldPath::root(), &d, &l);
+        }
+        _ => walk.value(&FieldPath::root(), desired, live),
+    }
+    walk.out
+}
+
+struct Walk<'a> {
+    additions: &'a dyn Additions,
+    out: Vec<Difference>,
+}
+
+impl Walk<'_> {
+    fn push(
+        &mut self,
+        path: &FieldPath,
+        change: Change,
+        desired: Option<&Value>,
+        live: Option<&Value>,
+    ) {
+        self.out.push(Difference {
+            path: path.clone(),
+            change,
+            desired: desired.cloned(),
+            live: live.cloned(),
+        });
+    }
+
+    fn value(&mut self, path: &FieldPath, desired: &Value, live: &Value) {
+        match (desired, live) {
+            (Value::Null, _) => {}
+            (Value::Object(d), Value::Object(l)) => self.maps(path, d, l),
+            (Value::Array(d), Value::Array(l)) => self.lists(path, d, l),
+            (Value::Object(_) | Value::Array(_), _) | (_, Value::Object(_) | Value::Array(_)) => {
+                self.push(path, Change::Changed, Some(desired), Some(live));
+            }
+            _ => {
+                if !scalars_equal(path, desired, live) {
+                    self.push(path, Change::Changed, Some(desired), Some(live));
+                }
+            }
+        }
+    }
+
+    fn maps(&mut self, path: &FieldPath, desired: &Map<String, Value>, live: &Map<String, Value>) {
+        for (key, d) in desired {
+            let child = path.field(key);
+            match live.get(key) {
+                Some(l) => self.value(&child, d, l),
+                None if d.is_null() => {}
+                None => self.push(&child, Change::Removed, Some(d), None),
+            }
+        }
+        for (key, l) in live {
+            if !desired.contains_key(key) {
+                self.added(&path.field(key), l, live);
+            }
+        }
+    }
+
+    fn lists(&mut self, path: &FieldPath, desired: &[Value], live: &[Value]) {
+        let field = path.last_field().unwrap_or("");
+        let keyed = !desired.is_empty()
+            && desired
+                .iter()
+                .all(|item| schema::merge_key(field, item).is_some());
+        if keyed {
+            let mut matched = vec![false; live.len()];
+            for d in desired {
+                let (key_field, key_value) = schema::merge_key(field, d).expect("checked above");
+                let item_path = path.key(key_field, &key_value);
+                let found = live
+                    .iter()
+                    .enumerate()
+                    .find(|(i, l)| !matched[*i] && schema::same_item(field, d, l));
+                match found {
+                    Some((i, l)) => {
+                        matched[i] = true;
+                        self.value(&item_path, d, l);
+                    }
+                    None => self.push(&item_path, Change::Removed, Some(d), None),
+                }
+            }
+            for (i, l) in live.iter().enumerate() {
+                if !matched[i] {
+                    let item_path = match schema::merge_key(field, l) {
+                        Some((k, v)) => path.key(k, &v),
+                        None => path.index(i),
+                    };
+                    self.added(&item_path, l, &Map::new());
+                }
+            }
+            return;
+        }
+        let scalars = desired.iter().all(|v| !v.is_object() && !v.is_array());
+        if scalars || desired.len() != live.len() {
+            // Lists without a key are atomic in Kubernetes: compared whole.
+            let equal = desired.len() == live.len()
+                && desired
+                    .iter()
+                    .zip(live)
+                    .all(|(d, l)| scalars_equal(path, d, l));
+            if !equal {
+                self.push(
+                    path,
+                    Change::Changed,
+                    Some(&Value::Array(desired.to_vec())),
+                    Some(&Value::Array(live.to_vec())),
+                );
+            }
+            return;
+        }
+        for (i, (d, l)) in desired.iter().zip(live).enumerate() {
+            self.value(&path.index(i), d, l);
+        }
+    }
+
+    fn added(&mut self, path: &FieldPath, live: &Value, parent: &Map<String, Value>) {
+        match self.additions.judge(path, live, parent) {
+            Addition::Skip => {}
+            Addition::Report => self.push(path, Change::Added, None, Some(live)),
+            Addition::Descend => match live {
+                Value::Object(map) => {
+                    for (key, value) in map {
+                        self.added(&path.field(key), value, map);
+                    }
+                }
+                Value::Array(items) => {
+                    let field = path.last_field().unwrap_or("");
+                    for (i, item) in items.iter().enumerate() {
+                        let item_path = match schema::merge_key(field, item) {
+                            Some((k, v)) => path.key(k, &v),
+                            None => path.index(i),
+                        };
+                        self.added(&item_path, item, &Map::new());
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Reports every live-only map key and keyed item; never scalars alone.
+    struct ReportAll;
+    impl Additions for ReportAll {
+        fn judge(&self, path: &FieldPath, live: &Value, _: &Map<String, Value>) -> Addition {
+            let item = matches!(
+                path.segments().last(),
+                Some(crate::path::Segment::Key { .. })
+            );
+            if live.is_object() && !item {
+                Addition::Descend
+            } else {
+                Addition::Report
+            }
+        }
+    }
+    struct SkipAll;
+    impl Additions for SkipAll {
+        fn judge(&self, _: &FieldPath, _: &Value, _: &Map<String, Value>) -> Addition {
+            Addition::Skip
+        }
+    }
+
+    fn paths(diffs: &[Difference]) -> Vec<(String, Change)> {
+        diffs
+            .iter()
+            .map(|d| (d.path.to_string(), d.change))
+            .collect()
+    }
+
+    #[test]
+    fn keyed_lists_match_by_key_not_index() {
+        let desired = json!({"spec": {"containers": [
+            {"name": "a", "image": "a:1"}, {"name": "b", "image": "b:1"}]}});
+        let live = json!({"spec": {"containers": [
+            {"name": "b", "image": "b:2"}, {"name": "a", "image": "a:1"}]}});
+        let diffs = compare(&desired, &live, &SkipAll);
+        assert_eq!(
+            paths(&diffs),
+            vec![("spec.containers[name=b].image".into(), Change::Changed)]
+        );
+        assert_eq!(diffs[0].desired, Some(json!("b:1")));
+        assert_eq!(diffs[0].live, Some(json!("b:2")));
+    }
+
+    #[test]
+    fn missing_and_extra_keyed_items() {
+        let desired = json!({"env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]});
+        let live = json!({"env": [{"name": "A", "value": "1"}, {"name": "C", "value": "3"}]});
+        assert_eq!(
+            paths(&compare(&desired, &live, &ReportAll)),
+            vec![
+                ("env[name=B]".into(), Change::Removed),
+                ("env[name=C]".into(), Change::Added)
+            ]
+        );
+    }
+
+    #[test]
+    fn lists_without_a_key_compare_by_index_or_whole() {
+        let desired = json!({"rules": [{"apiGroups": [""], "verbs": ["get", "list"]}]});
+        let live = json!({"rules": [{"apiGroups": [""], "verbs": ["get", "list", "delete"]}]});
+        let diffs = compare(&desired, &live, &SkipAll);
+        assert_eq!(
+            paths(&diffs),
+            vec![("rules[0].verbs".into(), Change::Changed)]
+        );
+        let longer = json!({"rules": [{"verbs": ["get"]}, {"verbs": ["list"]}]});
+        let diffs = compare(&desired, &longer, &SkipAll);
+        assert_eq!(paths(&diffs), vec![("rules".into(), Change::Changed)]);
+        // Order matters in an atomic list of scalars.
+        let args = compare(
+            &json!({"args": ["a", "b"]}),
+            &json!({"args": ["b", "a"]}),
+            &SkipAll,
+        );
+        assert_eq!(paths(&args), vec![("args".into(), Change::Changed)]);
+    }
+
+    #[test]
+    fn live_only_fields_go_to_the_judge() {
+        let desired = json!({"metadata": {"labels": {"app": "x"}}, "spec": {"replicas": 2}});
+        let live = json!({"metadata": {"labels": {"app": "x", "team": "y"}},
+            "spec": {"replicas": 2, "revisionHistoryLimit": 10}});
+        assert_eq!(
+            paths(&compare(&desired, &live, &ReportAll)),
+            vec![
+                ("metadata.labels.team".into(), Change::Added),
+                ("spec.revisionHistoryLimit".into(), Change::Added)
+            ]
+        );
+        assert!(compare(&desired, &live, &SkipAll).is_empty());
+    }
+
+    #[test]
+    fn removed_fields_carry_gits_value() {
+        let desired = json!({"metadata": {"labels": {"team": "risk"}}});
+        let live = json!({"metadata": {"labels": {}}});
+        let diffs = compare(&desired, &live, &SkipAll);
+        assert_eq!(
+            paths(&diffs),
+            vec![("metadata.labels.team".into(), Change::Removed)]
+        );
+        assert_eq!(diffs[0].desired, Some(json!("risk")));
+    }
+
+    #[test]
+    fn ports_match_by_number_and_compare_by_value() {
+        let desired = json!({"spec": {"ports": [{"port": 80, "targetPort": "8080"}]}});
+        let live =
+            json!({"spec": {"ports": [{"port": 80, "protocol": "TCP", "targetPort": 8080}]}});
+        assert!(compare(&desired, &live, &SkipAll).is_empty());
+    }
+
+    #[test]
+    fn type_changes_are_changes() {
+        let diffs = compare(&json!({"a": {"b": 1}}), &json!({"a": "x"}), &SkipAll);
+        assert_eq!(paths(&diffs), vec![("a".into(), Change::Changed)]);
+    }
+}

@@ -1,0 +1,65 @@
+//! `--output json`: the versioned contract of DESIGN.md, documented by
+//! docs/report.schema.json.
+
+use crate::model::{Category, Finding, Report};
+use serde_json::{Map, Value, json};
+
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// The report as one JSON value.
+pub fn to_value(report: &Report) -> Value {
+    let mut summary = Map::new();
+    for category in Category::ALL {
+        summary.insert(category.as_str().into(), json!(report.count(category)));
+    }
+    summary.insert("ignored".into(), json!(report.ignored));
+    summary.insert("unchecked".into(), json!(report.unchecked.len()));
+    summary.insert("complete".into(), json!(report.complete()));
+    json!({
+        "schemaVersion": SCHEMA_VERSION,
+        "summary": summary,
+        "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
+        "unchecked": report.unchecked.iter().map(|u| json!({
+            "object": u.object,
+            "reason": u.reason,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn finding(f: &Finding) -> Value {
+    let mut out = Map::new();
+    out.insert("category".into(), json!(f.category));
+    out.insert("object".into(), json!(f.object));
+    out.insert("path".into(), json!(f.path));
+    out.insert("change".into(), json!(f.change));
+    // Secret findings never carry values; classify already dropped them,
+    // and this keeps it so whatever a future change does upstream.
+    if f.category != Category::Secret {
+        if let Some(v) = &f.desired {
+            out.insert("desired".into(), v.clone());
+        }
+        if let Some(v) = &f.live {
+            out.insert("live".into(), v.clone());
+        }
+    }
+    let a = f.attribution.as_ref();
+    out.insert("manager".into(), json!(a.map(|a| &a.manager)));
+    out.insert(
+        "operation".into(),
+        json!(a.and_then(|a| a.operation.as_ref())),
+    );
+    out.insert("since".into(), json!(a.and_then(|a| a.since.as_ref())));
+    if let Some(sub) = a.and_then(|a| a.subresource.as_ref()) {
+        out.insert("subresource".into(), json!(sub));
+    }
+    if let Some(source) = &f.source {
+        out.insert("source".into(), json!(source));
+    }
+    Value::Object(out)
+}
+
+pub fn render(report: &Report) -> String {
+    let mut text = serde_json::to_string_pretty(&to_value(report)).expect("JSON values serialize");
+    text.push('\n');
+    text
+}
