@@ -1,0 +1,104 @@
+//! Helpers shared by the end-to-end tests: run the real binary from the
+//! project root, and check findings with the shared checker.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shared tools and fixtures beside the repository (CI clones it there).
+pub fn shared() -> PathBuf {
+    root().join("../shared")
+}
+
+pub fn driftctl(args: &[String]) -> Output {
+    driftctl_env(args, &[])
+}
+
+pub fn driftctl_env(args: &[String], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_driftctl"));
+    cmd.current_dir(root()).args(args).env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("driftctl runs");
+    Output {
+        code: out.status.code().expect("driftctl exits with a code"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// `diff` of the demo (both paths of the ml-platform fixture) against
+/// `live/<state>/live.yaml`, with ages measured from a fixed time.
+pub fn demo_args(state: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "diff",
+        "fixtures/ml-platform/git/clusters/prod",
+        "fixtures/ml-platform/git/apps/status-page",
+        "--live-snapshot",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(format!("fixtures/ml-platform/live/{state}/live.yaml"));
+    args.push("--now".into());
+    args.push("2026-11-25T12:00:00Z".into());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Runs ../shared/tools/check-findings.py on a JSON report and fails the
+/// test with the checker's own lines when it disagrees.
+pub fn check_findings(expected: &str, json: &str, code: i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let actual = dir.path().join("actual.json");
+    std::fs::write(&actual, json).unwrap();
+    let expected = root().join(format!("fixtures/ml-platform/expected/{expected}.yaml"));
+    let out = Command::new("python3")
+        .arg(shared().join("tools/check-findings.py"))
+        .arg(&expected)
+        .arg(&actual)
+        .arg(code.to_string())
+        .output()
+        .expect("python3 runs the shared checker");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "check-findings {}:\n{}{}",
+        expected.display(),
+        text,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The secret strings listed in expected/drifted.yaml.
+pub fn secrets_never_shown() -> Vec<String> {
+    let text =
+        std::fs::read_to_string(root().join("fixtures/ml-platform/expected/drifted.yaml")).unwrap();
+    let value: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    value["secretsNeverShown"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
