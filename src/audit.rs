@@ -6,11 +6,15 @@ use crate::classify::{self, LiveContext, OwnedAdditions, Policy};
 use crate::compare;
 use crate::live::{LiveQuery, LiveSource, Scope, TypeQuery, UnreadType};
 use crate::managed_fields::{self, FieldManager};
-use crate::model::{Category, Change, Finding, Identity, ObjectRef, Report, Unchecked, group_of};
+use crate::model::{
+    Category, Change, Finding, Identity, IgnoredFinding, ObjectRef, Report, Unchecked, group_of,
+};
 use crate::normalize;
+use crate::path::FieldPath;
+use crate::rules::{Rule, Target};
 use crate::source::{self, DesiredObject};
 use anyhow::Result;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Labels (and the namespace label paired with them) by which GitOps tools
@@ -27,12 +31,38 @@ const TRACKING_LABELS: &[(&str, Option<&str>)] = &[
 /// the namespace label that must match too (Flux).
 type Tracking = (String, String, Option<(String, String)>);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct AuditOptions {
     /// `--namespace`: for namespaced objects that declare none.
     pub namespace: Option<String>,
     pub policy: Policy,
     pub now: Option<jiff::Timestamp>,
+    /// Ignore rules (config file, Argo CD ignoreDifferences).
+    pub ignore: Vec<Rule>,
+    /// Delegate rules: matching differences become category controller.
+    pub delegate: Vec<Rule>,
+    /// `--min-age`: only differences whose live value is at least this old.
+    pub min_age: Option<std::time::Duration>,
+}
+
+/// Annotations by which Flux is told to leave an object alone.
+const FLUX_UNMANAGED: &[(&str, &str)] = &[
+    ("kustomize.toolkit.fluxcd.io/reconcile", "disabled"),
+    ("kustomize.toolkit.fluxcd.io/ssa", "Ignore"),
+];
+
+/// Kinds whose `spec.replicas` an autoscaler may own.
+const SCALABLE: &[(&str, &str)] = &[
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "ReplicaSet"),
+];
+
+/// What rules are matched against for the findings of one object.
+#[derive(Default)]
+struct Subject {
+    labels: Map<String, Value>,
+    live: Option<Value>,
 }
 
 /// Runs the audit of `desired` against `live`.
@@ -83,6 +113,23 @@ pub fn audit(
         let r = object.object_ref();
         types.insert((r.api_version, r.kind), *namespaced);
     }
+    // Live-only HPAs (KEDA's keda-hpa-*, hand-made ones) delegate replicas
+    // too: read them for context, never as orphans.
+    let desired_kinds: HashSet<(String, String)> = types
+        .keys()
+        .map(|(v, k)| (group_of(v).to_string(), k.clone()))
+        .collect();
+    let scalable = desired_kinds
+        .iter()
+        .any(|(g, k)| SCALABLE.contains(&(g.as_str(), k.as_str())));
+    if scalable
+        && !desired_kinds.contains(&("autoscaling".into(), "HorizontalPodAutoscaler".into()))
+    {
+        types.insert(
+            ("autoscaling/v2".into(), "HorizontalPodAutoscaler".into()),
+            true,
+        );
+    }
     let query = LiveQuery {
         types: types
             .iter()
@@ -98,7 +145,11 @@ pub fn audit(
             .collect(),
     };
     let state = live.fetch(&query)?;
-    let unread = state.unread;
+    let unread: Vec<UnreadType> = state
+        .unread
+        .into_iter()
+        .filter(|u| desired_kinds.contains(&(group_of(&u.api_version).to_string(), u.kind.clone())))
+        .collect();
 
     let mut live_by_identity: HashMap<Identity, Vec<Value>> = HashMap::new();
     for object in state.objects {
@@ -115,6 +166,8 @@ pub fn audit(
         objects.iter().map(|o| o.object_ref().identity()).collect();
 
     let mut findings = Vec::new();
+    let mut subjects: HashMap<Identity, Subject> = HashMap::new();
+    let mut unmanaged = Vec::new();
     let mut tracking: BTreeSet<Tracking> = BTreeSet::new();
     for object in &objects {
         let r = object.object_ref();
@@ -123,6 +176,32 @@ pub fn audit(
             continue;
         }
         let twins = live_by_identity.get(&r.identity());
+        let labels = |o: &Value| {
+            o["metadata"]["labels"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+        };
+        subjects.insert(
+            r.identity(),
+            Subject {
+                labels: twins
+                    .and_then(|t| t.first())
+                    .map(labels)
+                    .unwrap_or_else(|| labels(&object.value)),
+                live: twins.and_then(|t| t.first()).cloned(),
+            },
+        );
+        let flux_off = std::iter::once(&object.value)
+            .chain(twins.into_iter().flatten())
+            .find_map(flux_unmanaged);
+        if let Some(reason) = flux_off {
+            if let Some(twin) = twins.and_then(|t| t.first()) {
+                collect_tracking(twin, &mut tracking);
+            }
+            unmanaged.push(Unchecked { object: r, reason });
+            continue;
+        }
         let Some(twin) = twins.and_then(|t| t.first()) else {
             findings.push(Finding {
                 category: Category::Missing,
@@ -190,6 +269,11 @@ pub fn audit(
         .values()
         .flatten()
         .filter(|o| o["metadata"].get("namespace").is_some())
+        .filter(|o| {
+            let kind = o["kind"].as_str().unwrap_or_default().to_string();
+            let group = group_of(o["apiVersion"].as_str().unwrap_or_default()).to_string();
+            desired_kinds.contains(&(group, kind))
+        })
         .cloned()
         .collect();
     for (label, value, namespace_label) in &tracking {
@@ -214,7 +298,18 @@ pub fn audit(
                 return None;
             }
             let managers = managed_fields::parse(&o).unwrap_or_default();
-            orphan(&o, r, &managers, &options.policy)
+            let finding = orphan(&o, r, &managers, &options.policy)?;
+            subjects.insert(
+                finding.object.identity(),
+                Subject {
+                    labels: o["metadata"]["labels"]
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                    live: Some(o),
+                },
+            );
+            Some(finding)
         })
         .collect();
     orphans.sort_by(|a, b| a.object.cmp(&b.object));
@@ -235,14 +330,103 @@ pub fn audit(
         }
     }
 
+    let now = options.now.unwrap_or_else(jiff::Timestamp::now);
+    let (findings, ignored_findings, delegated) = apply_rules(findings, &subjects, options, now);
     Ok(Report {
         findings,
         unchecked,
-        ignored: 0,
+        ignored: ignored_findings.len(),
+        ignored_findings,
+        delegated,
+        unmanaged,
         objects_checked: objects.len(),
-        now: options.now.unwrap_or_else(jiff::Timestamp::now),
+        now,
         duration: started.elapsed(),
     })
+}
+
+fn flux_unmanaged(object: &Value) -> Option<String> {
+    let annotations = &object["metadata"]["annotations"];
+    FLUX_UNMANAGED.iter().find_map(|(key, value)| {
+        (annotations[*key].as_str() == Some(value))
+            .then(|| format!("not managed by Flux ({key}: {value})"))
+    })
+}
+
+/// Argo CD's `IgnoreExtraneous`: the object is not reported as an orphan.
+fn ignore_extraneous(object: &Value) -> bool {
+    object["metadata"]["annotations"]["argocd.argoproj.io/compare-options"]
+        .as_str()
+        .is_some_and(|v| v.split(',').any(|o| o.trim() == "IgnoreExtraneous"))
+}
+
+/// Ignore rules hide findings (recorded with the rule), delegate rules make
+/// them controller findings, `--min-age` hides the recent ones.
+fn apply_rules(
+    findings: Vec<Finding>,
+    subjects: &HashMap<Identity, Subject>,
+    options: &AuditOptions,
+    now: jiff::Timestamp,
+) -> (Vec<Finding>, Vec<IgnoredFinding>, usize) {
+    let mut kept = Vec::new();
+    let mut ignored = Vec::new();
+    let mut delegated = 0;
+    let no_labels = Map::new();
+    for mut finding in findings {
+        let subject = subjects.get(&finding.object.identity());
+        let live = subject.and_then(|s| s.live.as_ref());
+        let path = finding
+            .path
+            .as_deref()
+            .and_then(|p| FieldPath::parse(p).ok());
+        let pointer = match (&path, live) {
+            (Some(p), Some(l)) => crate::rules::pointer_of(l, p),
+            _ => None,
+        };
+        let target = Target {
+            object: &finding.object,
+            labels: subject.map(|s| &s.labels).unwrap_or(&no_labels),
+            path: path.as_ref(),
+            pointer: pointer.as_deref(),
+            manager: finding.attribution.as_ref().map(|a| a.manager.as_str()),
+            document: live,
+        };
+        let mut hidden_by = options
+            .ignore
+            .iter()
+            .find(|r| r.matches(&target))
+            .map(|r| r.origin.clone());
+        if hidden_by.is_none()
+            && finding.category == Category::Orphan
+            && live.is_some_and(ignore_extraneous)
+        {
+            hidden_by =
+                Some("annotation argocd.argoproj.io/compare-options: IgnoreExtraneous".into());
+        }
+        if hidden_by.is_none()
+            && let Some(min_age) = options.min_age
+            && let Some(since) = finding
+                .attribution
+                .as_ref()
+                .and_then(|a| a.since.as_deref())
+            && let Ok(since) = since.parse::<jiff::Timestamp>()
+            && now.as_second() - since.as_second() < min_age.as_secs() as i64
+        {
+            hidden_by = Some(format!("--min-age {}", humantime::format_duration(min_age)));
+        }
+        if let Some(rule) = hidden_by {
+            ignored.push(IgnoredFinding { finding, rule });
+            continue;
+        }
+        if finding.category != Category::Controller
+            && options.delegate.iter().any(|r| r.matches(&target))
+        {
+            finding.category = Category::Controller;
+            delegated += 1;
+        }
+        kept.push(finding);
+    }
+    (kept, ignored, delegated)
 }
 
 fn unread_matches(unread: &UnreadType, object: &ObjectRef) -> bool {

@@ -142,7 +142,7 @@ pub fn classify(diff: Difference, ctx: &LiveContext, policy: &Policy) -> Option<
     let category = if secret {
         Category::Secret
     } else if (ctx.autoscaled && diff.path.fields_are(&["spec", "replicas"]))
-        || owner.is_some_and(|m| policy.is_controller(&m.manager))
+        || owner.is_some_and(|m| policy.is_controller(&m.manager) || scaled_by_controller(m))
     {
         Category::Controller
     } else if is_image(&diff.path) {
@@ -160,6 +160,13 @@ pub fn classify(diff: Difference, ctx: &LiveContext, policy: &Policy) -> Option<
         attribution: owner.map(FieldManager::attribution),
         source: ctx.source.cloned(),
     })
+}
+
+/// A write through the scale subresource by something other than a
+/// person's kubectl (`kubectl scale` records `kubectl` or the binary's name):
+/// an autoscaler such as KEDA or a custom controller.
+fn scaled_by_controller(manager: &FieldManager) -> bool {
+    manager.subresource.as_deref() == Some("scale") && !manager.manager.starts_with("kubectl")
 }
 
 /// A difference inside a Secret's data (or a SealedSecret's encrypted data).

@@ -19,6 +19,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compare the desired state in PATHs with the live cluster (or a snapshot).
@@ -77,6 +79,22 @@ pub struct DiffArgs {
         value_parser = ["image", "config", "secret", "missing", "orphan", "controller"]
     )]
     pub fail_on: Vec<String>,
+
+    /// Rules file (default: .driftctl.yaml at the Git repository root of the first PATH).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// An Argo CD Application manifest whose spec.ignoreDifferences apply (repeatable).
+    #[arg(long = "argocd-app", value_name = "FILE")]
+    pub argocd_apps: Vec<PathBuf>,
+
+    /// Report only differences whose live value has been in place at least this long (e.g. 30m, 2h, 3d).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub min_age: Option<std::time::Duration>,
+
+    /// List the differences ignore rules hid, with the rule that matched.
+    #[arg(long)]
+    pub show_ignored: bool,
 
     /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
     #[arg(long, value_name = "FILE")]

@@ -7,12 +7,14 @@ pub mod audit;
 pub mod classify;
 pub mod cli;
 pub mod compare;
+pub mod jq;
 pub mod live;
 pub mod managed_fields;
 pub mod model;
 pub mod normalize;
 pub mod path;
 pub mod report;
+pub mod rules;
 pub mod schema;
 pub mod source;
 
@@ -73,14 +75,10 @@ fn diff(args: DiffArgs) -> Result<i32> {
              (the output of `kubectl get -o yaml`)"
         ),
     };
-    let options = audit::AuditOptions {
-        namespace: args.source.namespace.clone(),
-        policy: classify::Policy::default(),
-        now,
-    };
+    let options = audit_options(&args, &desired, now)?;
     let report = audit::audit(desired, live.as_mut(), &options)?;
     let rendered = match args.output {
-        OutputFormat::Json => report::json::render(&report),
+        OutputFormat::Json => report::json::render(&report, args.show_ignored),
         OutputFormat::Text => {
             let color = match args.color {
                 ColorChoice::Always => true,
@@ -90,7 +88,13 @@ fn diff(args: DiffArgs) -> Result<i32> {
                         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 }
             };
-            report::text::render(&report, &report::text::TextOptions { color })
+            report::text::render(
+                &report,
+                &report::text::TextOptions {
+                    color,
+                    show_ignored: args.show_ignored,
+                },
+            )
         }
     };
     write_stdout(&rendered)?;
@@ -107,6 +111,68 @@ fn diff(args: DiffArgs) -> Result<i32> {
             EXIT_CLEAN
         },
     )
+}
+
+/// Rules from the config file and from Argo CD Applications (in the
+/// sources or given with `--argocd-app`), and who applies Git.
+fn audit_options(
+    args: &DiffArgs,
+    desired: &[source::DesiredObject],
+    now: Option<jiff::Timestamp>,
+) -> Result<audit::AuditOptions> {
+    let config = rules::Rules::discover(args.config.as_deref(), &args.source.paths[0])?;
+    let loaded = match &config {
+        Some(path) => {
+            if args.source.verbose {
+                eprintln!("driftctl: rules from {}", path.display());
+            }
+            rules::Rules::load(path)?
+        }
+        None => rules::Rules::default(),
+    };
+    let mut policy = classify::Policy::default();
+    if let Some(appliers) = loaded.gitops_managers {
+        policy.appliers = appliers;
+    }
+    policy.appliers.extend(loaded.additional_gitops_managers);
+    let mut ignore = loaded.ignore;
+    for object in desired
+        .iter()
+        .filter(|o| rules::is_argocd_application(&o.value))
+    {
+        let origin = format!(
+            "{} ({})",
+            object.object_ref(),
+            source::describe(&object.source)
+        );
+        ignore.extend(rules::Rules::from_argocd_application(
+            &object.value,
+            &origin,
+        )?);
+    }
+    for file in &args.argocd_apps {
+        let text = source::yaml::read_text(file)?;
+        let name = file.display().to_string();
+        let apps: Vec<_> = source::yaml::parse_documents(&text, &name)?
+            .into_iter()
+            .filter(|d| rules::is_argocd_application(&d.value))
+            .collect();
+        if apps.is_empty() {
+            bail!("{name}: no Argo CD Application (argoproj.io kind Application) in this file");
+        }
+        for doc in apps {
+            let origin = format!("{name}:{}", doc.line);
+            ignore.extend(rules::Rules::from_argocd_application(&doc.value, &origin)?);
+        }
+    }
+    Ok(audit::AuditOptions {
+        namespace: args.source.namespace.clone(),
+        policy,
+        now,
+        ignore,
+        delegate: loaded.delegate,
+        min_age: args.min_age,
+    })
 }
 
 fn render(args: RenderArgs) -> Result<i32> {

@@ -206,13 +206,28 @@ pub struct Unchecked {
     pub reason: String,
 }
 
+/// A finding an ignore rule hid, and which rule (file and index).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IgnoredFinding {
+    pub finding: Finding,
+    pub rule: String,
+}
+
 /// The outcome of an audit: every renderer draws from this and nothing else.
 #[derive(Debug, Clone)]
 pub struct Report {
     pub findings: Vec<Finding>,
     pub unchecked: Vec<Unchecked>,
-    /// Differences hidden by an ignore rule.
+    /// Differences hidden by an ignore rule (or `--min-age`); equals
+    /// `ignored_findings.len()`.
     pub ignored: usize,
+    /// The hidden findings and the rule that hid each, for `--show-ignored`.
+    pub ignored_findings: Vec<IgnoredFinding>,
+    /// Findings made category controller by a delegate rule.
+    pub delegated: usize,
+    /// Objects the GitOps tool is told not to manage (Flux
+    /// `reconcile: disabled`, `ssa: Ignore`): not compared, not drift.
+    pub unmanaged: Vec<Unchecked>,
     /// Number of desired objects compared.
     pub objects_checked: usize,
     /// When the audit ran; "3 days ago" is measured from here.

@@ -7,15 +7,19 @@ use serde_json::{Map, Value, json};
 pub const SCHEMA_VERSION: u64 = 1;
 
 /// The report as one JSON value.
-pub fn to_value(report: &Report) -> Value {
+/// The report as one JSON value; `show_ignored` adds the hidden findings
+/// with the rule that hid each.
+pub fn to_value(report: &Report, show_ignored: bool) -> Value {
     let mut summary = Map::new();
     for category in Category::ALL {
         summary.insert(category.as_str().into(), json!(report.count(category)));
     }
     summary.insert("ignored".into(), json!(report.ignored));
+    summary.insert("delegated".into(), json!(report.delegated));
+    summary.insert("unmanaged".into(), json!(report.unmanaged.len()));
     summary.insert("unchecked".into(), json!(report.unchecked.len()));
     summary.insert("complete".into(), json!(report.complete()));
-    json!({
+    let mut out = json!({
         "schemaVersion": SCHEMA_VERSION,
         "summary": summary,
         "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
@@ -23,7 +27,23 @@ pub fn to_value(report: &Report) -> Value {
             "object": u.object,
             "reason": u.reason,
         })).collect::<Vec<_>>(),
-    })
+        "unmanaged": report.unmanaged.iter().map(|u| json!({
+            "object": u.object,
+            "reason": u.reason,
+        })).collect::<Vec<_>>(),
+    });
+    if show_ignored {
+        out["ignoredFindings"] = report
+            .ignored_findings
+            .iter()
+            .map(|i| {
+                let mut f = finding(&i.finding);
+                f["rule"] = json!(i.rule);
+                f
+            })
+            .collect();
+    }
+    out
 }
 
 pub fn finding(f: &Finding) -> Value {
@@ -58,8 +78,9 @@ pub fn finding(f: &Finding) -> Value {
     Value::Object(out)
 }
 
-pub fn render(report: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(&to_value(report)).expect("JSON values serialize");
+pub fn render(report: &Report, show_ignored: bool) -> String {
+    let mut text = serde_json::to_string_pretty(&to_value(report, show_ignored))
+        .expect("JSON values serialize");
     text.push('\n');
     text
 }

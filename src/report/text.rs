@@ -11,6 +11,8 @@ use std::fmt::Write;
 
 pub struct TextOptions {
     pub color: bool,
+    /// List what ignore rules hid, with the rule.
+    pub show_ignored: bool,
 }
 
 struct Painter {
@@ -45,6 +47,42 @@ pub fn render(report: &Report, options: &TextOptions) -> String {
         let _ = writeln!(out, "{}", p.paint(&detail, Style::new().dimmed()));
         for finding in findings {
             finding_text(&mut out, finding, report.now, &p);
+        }
+        out.push('\n');
+    }
+    if !report.unmanaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(
+                &format!("Not managed ({}):", report.unmanaged.len()),
+                Style::new().bold()
+            )
+        );
+        for u in &report.unmanaged {
+            let _ = writeln!(out, "  {}: {}", u.object, u.reason);
+        }
+        out.push('\n');
+    }
+    if options.show_ignored && !report.ignored_findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(
+                &format!("Ignored ({}):", report.ignored),
+                Style::new().bold().dimmed()
+            )
+        );
+        for i in &report.ignored_findings {
+            let what = i.finding.path.as_deref().unwrap_or(match i.finding.change {
+                Change::Missing => "(missing)",
+                _ => "(orphan)",
+            });
+            let _ = writeln!(
+                out,
+                "  {} {} {}  by {}",
+                i.finding.category, i.finding.object, what, i.rule
+            );
         }
         out.push('\n');
     }
@@ -226,10 +264,16 @@ fn summary(report: &Report, p: &Painter) -> String {
             if objects == 1 { "" } else { "s" }
         )
     };
+    let delegated = if report.delegated > 0 {
+        format!(" ({} delegated by rules)", report.delegated)
+    } else {
+        String::new()
+    };
     format!(
-        "{}: {}; {} ignored; {}.\n",
+        "{}: {}{}; {} ignored; {}.\n",
         p.paint(&head, Style::new().bold()),
         parts.join(", "),
+        delegated,
         report.ignored,
         status
     )
