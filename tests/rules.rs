@@ -224,12 +224,12 @@ fn invalid_rules_exit_2_naming_file_rule_and_problem() {
     }
 }
 
-/// The drifted snapshot with `edit` applied to the named object.
-fn edited_snapshot(
-    dir: &Path,
-    edits: &[(&str, &str, &dyn Fn(&mut serde_yaml::Value))],
-    extra: &[&str],
-) -> String {
+/// (kind, name, edit) of one object of the snapshot.
+type Edit<'a> = (&'a str, &'a str, &'a dyn Fn(&mut serde_yaml::Value));
+
+/// The drifted snapshot with each edit applied to its object, and `extra`
+/// objects added.
+fn edited_snapshot(dir: &Path, edits: &[Edit], extra: &[&str]) -> String {
     let text = std::fs::read_to_string(root().join("fixtures/ml-platform/live/drifted/live.yaml"))
         .unwrap();
     let mut list: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
