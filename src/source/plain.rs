@@ -6,56 +6,112 @@
 use super::{DesiredObject, SourceOptions, kustomization_file, render_kustomization, yaml};
 use crate::model::{ObjectRef, SourceLocation};
 use anyhow::{Context, Result};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-/// Reads a plain directory (or a single manifest file).
+/// Reads a plain directory (or a single manifest file). Symlinks are
+/// followed only while they stay inside the repository (the Git work tree
+/// holding `path`, or `path` itself outside Git); a loop is an error.
 pub fn read(path: &Path, options: &SourceOptions) -> Result<Vec<DesiredObject>> {
     let mut objects = Vec::new();
     if path.is_file() {
         objects.extend(read_file(path, options.verbose)?);
         return Ok(objects);
     }
-    walk(path, options, &mut objects, 0)?;
+    let canonical = path
+        .canonicalize()
+        .with_context(|| format!("{}: cannot resolve", path.display()))?;
+    let mut walk = Walk {
+        boundary: repository_root(&canonical),
+        visited: HashSet::new(),
+        options,
+    };
+    walk.dir(path, &mut objects, 0)?;
     Ok(objects)
 }
 
-/// Deeper than any real repository; stops symlink loops among directories.
+/// The Git work tree holding `dir` (a `.git` directory or file above it),
+/// else `dir` itself.
+pub fn repository_root(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(dir)
+        .to_path_buf()
+}
+
+/// Deeper than any real repository.
 const MAX_DEPTH: usize = 64;
 
-fn walk(
-    dir: &Path,
-    options: &SourceOptions,
-    out: &mut Vec<DesiredObject>,
-    depth: usize,
-) -> Result<()> {
-    if depth > MAX_DEPTH {
-        anyhow::bail!(
-            "{}: directories nested more than {MAX_DEPTH} deep (a symlink loop?)",
-            dir.display()
-        );
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot read directory", dir.display()))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()
-        .with_context(|| format!("{}: cannot read directory", dir.display()))?;
-    entries.sort();
-    for entry in entries {
-        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') {
-            continue;
+struct Walk<'a> {
+    boundary: PathBuf,
+    visited: HashSet<PathBuf>,
+    options: &'a SourceOptions,
+}
+
+impl Walk<'_> {
+    /// The real location of `entry`, refused when a symlink leads outside
+    /// the repository.
+    fn resolve(&self, entry: &Path) -> Result<PathBuf> {
+        let real = entry.canonicalize().with_context(|| {
+            format!(
+                "{}: cannot resolve (a dangling or looping symlink?)",
+                entry.display()
+            )
+        })?;
+        if !real.starts_with(&self.boundary) {
+            anyhow::bail!(
+                "{}: leads outside the repository ({} is not under {}); driftctl reads nothing outside it",
+                entry.display(),
+                real.display(),
+                self.boundary.display()
+            );
         }
-        if entry.is_dir() {
-            if kustomization_file(&entry).is_some() {
-                out.extend(render_kustomization(&entry, options)?);
-            } else {
-                walk(&entry, options, out, depth + 1)?;
+        Ok(real)
+    }
+
+    fn dir(&mut self, dir: &Path, out: &mut Vec<DesiredObject>, depth: usize) -> Result<()> {
+        if depth > MAX_DEPTH {
+            anyhow::bail!(
+                "{}: directories nested more than {MAX_DEPTH} deep",
+                dir.display()
+            );
+        }
+        let real = self.resolve(dir)?;
+        if !self.visited.insert(real) {
+            anyhow::bail!(
+                "{}: symlink loop (this directory is already being read)",
+                dir.display()
+            );
+        }
+        let options = self.options;
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("{}: cannot read directory", dir.display()))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()
+            .with_context(|| format!("{}: cannot read directory", dir.display()))?;
+        entries.sort();
+        for entry in entries {
+            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') {
+                continue;
             }
-        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-            out.extend(read_file(&entry, options.verbose)?);
+            let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+            if !entry.is_dir() && !is_yaml {
+                continue;
+            }
+            self.resolve(&entry)?;
+            if entry.is_dir() {
+                if kustomization_file(&entry).is_some() {
+                    out.extend(render_kustomization(&entry, options)?);
+                } else {
+                    self.dir(&entry, out, depth + 1)?;
+                }
+            } else {
+                out.extend(read_file(&entry, options.verbose)?);
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Every Kubernetes object in one file; documents that are not objects
