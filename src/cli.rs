@@ -92,6 +92,10 @@ pub struct DiffArgs {
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub min_age: Option<std::time::Duration>,
 
+    /// Name the commit, author and date that last changed each Git line a finding points at.
+    #[arg(long)]
+    pub blame: bool,
+
     /// List the differences ignore rules hid, with the rule that matched.
     #[arg(long)]
     pub show_ignored: bool,

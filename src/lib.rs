@@ -38,14 +38,83 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn source_options(args: &cli::SourceArgs) -> Result<source::SourceOptions> {
-    if args.rev.is_some() {
-        bail!("--rev is not supported yet: run driftctl on a checkout of that revision");
-    }
-    Ok(source::SourceOptions {
+fn source_options(args: &cli::SourceArgs) -> source::SourceOptions {
+    source::SourceOptions {
         renderer: args.renderer,
         verbose: args.verbose,
-    })
+    }
+}
+
+/// The desired objects of PATHs, from the working tree or from `--rev`
+/// (whose tree is kept until the report names its files).
+fn load_sources(
+    args: &cli::SourceArgs,
+) -> Result<(
+    Vec<source::DesiredObject>,
+    Option<source::git::RevisionTree>,
+)> {
+    let options = source_options(args);
+    let Some(rev) = &args.rev else {
+        return Ok((source::load(&args.paths, &options)?, None));
+    };
+    let tree = source::git::RevisionTree::checkout(rev, &args.paths[0])?;
+    if args.verbose {
+        eprintln!("driftctl: reading {rev} (commit {}) from Git", tree.commit);
+    }
+    let paths = args
+        .paths
+        .iter()
+        .map(|p| tree.map(p))
+        .collect::<Result<Vec<_>>>()?;
+    let objects = source::load(&paths, &options).map_err(|e| {
+        // Errors name files of the written-out tree: say them as REV:path.
+        let message = format!("{e:#}");
+        let root = tree.root().display().to_string();
+        anyhow::anyhow!(
+            "{}",
+            message
+                .replace(&root, &format!("{}:", &tree.commit[..7]))
+                .replace(":/", ":")
+        )
+    })?;
+    Ok((objects, Some(tree)))
+}
+
+/// Blame for every finding's Git line, and files of `--rev` named as REV:path.
+fn annotate_sources(
+    report: &mut model::Report,
+    tree: Option<&source::git::RevisionTree>,
+    blame: bool,
+) -> Result<()> {
+    for finding in &mut report.findings {
+        let Some(location) = finding.source.as_mut() else {
+            continue;
+        };
+        if blame && let Some(line) = location.line {
+            let found = match tree {
+                Some(t) => {
+                    let relative = std::path::Path::new(&location.file)
+                        .strip_prefix(t.root())
+                        .map(|p| p.to_path_buf())
+                        .unwrap_or_default();
+                    source::git::blame(&t.workdir, &relative, line, Some(&t.commit))?
+                }
+                None => match source::git::repository_path(std::path::Path::new(&location.file)) {
+                    Some((root, relative)) => source::git::blame(&root, &relative, line, None)?,
+                    None => None,
+                },
+            };
+            if let Some(b) = found {
+                location.commit = Some(b.commit);
+                location.author = Some(b.author);
+                location.date = Some(b.date);
+            }
+        }
+        if let Some(t) = tree {
+            location.file = t.display(&location.file);
+        }
+    }
+    Ok(())
 }
 
 fn diff(args: DiffArgs) -> Result<i32> {
@@ -67,7 +136,8 @@ fn diff(args: DiffArgs) -> Result<i32> {
         ),
         None => None,
     };
-    let desired = source::load(&args.source.paths, &source_options(&args.source)?)?;
+    let (desired, tree) = load_sources(&args.source)?;
+    let declared = source::declarations(&desired);
     let mut live: Box<dyn live::LiveSource> = match &args.live_snapshot {
         Some(path) => Box::new(live::snapshot::Snapshot::load(path)?),
         None => bail!(
@@ -76,7 +146,9 @@ fn diff(args: DiffArgs) -> Result<i32> {
         ),
     };
     let options = audit_options(&args, &desired, now)?;
-    let report = audit::audit(desired, live.as_mut(), &options)?;
+    let mut report = audit::audit(desired, live.as_mut(), &options)?;
+    source::locate_values(&mut report.findings, &declared);
+    annotate_sources(&mut report, tree.as_ref(), args.blame)?;
     let rendered = match args.output {
         OutputFormat::Json => report::json::render(&report, args.show_ignored),
         OutputFormat::Text => {
@@ -176,7 +248,7 @@ fn audit_options(
 }
 
 fn render(args: RenderArgs) -> Result<i32> {
-    let desired = source::load(&args.source.paths, &source_options(&args.source)?)?;
+    let (desired, _tree) = load_sources(&args.source)?;
     let mut out = String::new();
     for object in desired {
         out.push_str("---\n");

@@ -175,12 +175,21 @@ pub struct Attribution {
     pub subresource: Option<String>,
 }
 
-/// Where Git declares a desired object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Where Git declares a desired object (or value), and with `--blame` who
+/// last changed that line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SourceLocation {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// Commit that last changed the line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// RFC 3339 time of that commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// One difference between Git and the cluster, classified and attributed.

@@ -128,6 +128,25 @@ fn finding_text(out: &mut String, f: &Finding, now: jiff::Timestamp, p: &Painter
     let _ = writeln!(out, "  {label}  {headline}");
     let indent = " ".repeat(14);
     let _ = writeln!(out, "{indent}{}", who(f, now));
+    if let Some(s) = &f.source
+        && let Some(commit) = &s.commit
+    {
+        let date = s.date.as_deref().unwrap_or("").get(..10).unwrap_or("");
+        let author = s.author.as_deref().unwrap_or("unknown");
+        let line = s.line.map(|l| format!(":{l}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            p.paint(
+                &format!(
+                    "Git has said so since {} ({date}, {author}), {}{line}",
+                    &commit[..commit.len().min(7)],
+                    s.file
+                ),
+                Style::new().dimmed()
+            )
+        );
+    }
     if f.category == Category::Secret {
         let _ = writeln!(out, "{indent}value differs (Secret values are never shown)");
         return;

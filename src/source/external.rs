@@ -67,8 +67,14 @@ pub fn render(dir: &Path, verbose: bool) -> Result<Vec<DesiredObject>> {
             let source = index.find(&object).unwrap_or_else(|| SourceLocation {
                 file: super::clean_path(&kustomization).display().to_string(),
                 line: None,
+                ..SourceLocation::default()
             });
-            objects.push(DesiredObject { value, source });
+            let patches = index.patches_for(&object);
+            objects.push(DesiredObject {
+                value,
+                source,
+                patches,
+            });
         }
     }
     Ok(objects)

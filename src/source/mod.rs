@@ -2,6 +2,7 @@
 //! or rendered from kustomizations, each remembering the file that declared it.
 
 pub mod external;
+pub mod git;
 pub mod locate;
 pub mod plain;
 pub mod yaml;
@@ -18,6 +19,8 @@ use std::path::{Path, PathBuf};
 pub struct DesiredObject {
     pub value: Value,
     pub source: SourceLocation,
+    /// Overlay patch documents that may declare some of its values.
+    pub patches: Vec<SourceLocation>,
 }
 
 impl DesiredObject {
@@ -124,6 +127,60 @@ pub fn clean_path(path: &Path) -> PathBuf {
         }
     }
     out.iter().collect()
+}
+
+/// Where each desired object is declared, and the overlay patches that may
+/// declare its values: kept aside before the audit consumes the objects.
+pub type Declarations = HashMap<crate::model::Identity, (SourceLocation, Vec<SourceLocation>)>;
+
+pub fn declarations(objects: &[DesiredObject]) -> Declarations {
+    objects
+        .iter()
+        .map(|o| {
+            (
+                o.object_ref().identity(),
+                (o.source.clone(), o.patches.clone()),
+            )
+        })
+        .collect()
+}
+
+/// Points each finding's source at the line that declares its value: an
+/// overlay's patch first (it wins over the base), then the object's own
+/// document. Findings whose value no file spells out keep the object's line.
+pub fn locate_values(findings: &mut [crate::model::Finding], declared: &Declarations) {
+    let mut texts: HashMap<String, Option<String>> = HashMap::new();
+    for finding in findings.iter_mut() {
+        let Some(path) = finding
+            .path
+            .as_deref()
+            .and_then(|p| crate::path::FieldPath::parse(p).ok())
+        else {
+            continue;
+        };
+        let Some((own, patches)) = declared.get(&finding.object.identity()) else {
+            continue;
+        };
+        for candidate in patches.iter().chain(std::iter::once(own)) {
+            let Some(doc_line) = candidate.line else {
+                continue;
+            };
+            let text = texts
+                .entry(candidate.file.clone())
+                .or_insert_with(|| yaml::read_text(Path::new(&candidate.file)).ok());
+            if let Some(line) = text
+                .as_deref()
+                .and_then(|t| locate::value_line(t, doc_line, &path))
+            {
+                finding.source = Some(SourceLocation {
+                    file: candidate.file.clone(),
+                    line: Some(line),
+                    ..SourceLocation::default()
+                });
+                break;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

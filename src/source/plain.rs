@@ -136,7 +136,9 @@ pub fn read_file(path: &Path, verbose: bool) -> Result<Vec<DesiredObject>> {
                 source: SourceLocation {
                     file: name.clone(),
                     line: Some(doc.line),
+                    ..SourceLocation::default()
                 },
+                patches: Vec::new(),
             });
         }
     }
