@@ -7,6 +7,8 @@ pub mod audit;
 pub mod classify;
 pub mod cli;
 pub mod compare;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod jq;
 pub mod live;
 pub mod managed_fields;
