@@ -51,6 +51,10 @@ pub struct SourceArgs {
     /// Say what driftctl does (renderer used, requests made) on stderr.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Log every pipeline step on stderr (objects read, compared, findings); implies --verbose.
+    #[arg(long)]
+    pub debug: bool,
 }
 
 #[derive(Debug, Args)]

@@ -43,8 +43,48 @@ pub fn run(cli: Cli) -> Result<i32> {
 fn source_options(args: &cli::SourceArgs) -> source::SourceOptions {
     source::SourceOptions {
         renderer: args.renderer,
-        verbose: args.verbose,
+        verbose: args.verbose || args.debug,
     }
+}
+
+/// `--debug`: what the pipeline did, object by object. Names objects, paths
+/// and managers; never a value.
+fn debug_log(desired: &[source::DesiredObject], report: &model::Report) {
+    for object in desired {
+        eprintln!(
+            "driftctl: debug: desired {} from {}",
+            object.object_ref(),
+            source::describe(&object.source)
+        );
+    }
+    for f in &report.findings {
+        eprintln!(
+            "driftctl: debug: finding {} {} {} {:?} manager={}",
+            f.category,
+            f.object,
+            f.path.as_deref().unwrap_or("-"),
+            f.change,
+            f.attribution
+                .as_ref()
+                .map(|a| a.manager.as_str())
+                .unwrap_or("-")
+        );
+    }
+    for i in &report.ignored_findings {
+        eprintln!(
+            "driftctl: debug: ignored {} {} by {}",
+            i.finding.object,
+            i.finding.path.as_deref().unwrap_or("-"),
+            i.rule
+        );
+    }
+    eprintln!(
+        "driftctl: debug: {} objects checked, {} findings, {} unchecked, {:?}",
+        report.objects_checked,
+        report.findings.len(),
+        report.unchecked.len(),
+        report.duration
+    );
 }
 
 /// The desired objects of PATHs, from the working tree or from `--rev`
@@ -140,6 +180,11 @@ fn diff(args: DiffArgs) -> Result<i32> {
     };
     let (desired, tree) = load_sources(&args.source)?;
     let declared = source::declarations(&desired);
+    let desired_for_debug = if args.source.debug {
+        desired.clone()
+    } else {
+        Vec::new()
+    };
     let mut live: Box<dyn live::LiveSource> = match &args.live_snapshot {
         Some(path) => Box::new(live::snapshot::Snapshot::load(path)?),
         None => bail!(
@@ -151,6 +196,9 @@ fn diff(args: DiffArgs) -> Result<i32> {
     let mut report = audit::audit(desired, live.as_mut(), &options)?;
     source::locate_values(&mut report.findings, &declared);
     annotate_sources(&mut report, tree.as_ref(), args.blame)?;
+    if args.source.debug {
+        debug_log(&desired_for_debug, &report);
+    }
     let rendered = match args.output {
         OutputFormat::Json => report::json::render(&report, args.show_ignored),
         OutputFormat::Text => {

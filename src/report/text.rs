@@ -148,7 +148,12 @@ fn finding_text(out: &mut String, f: &Finding, now: jiff::Timestamp, p: &Painter
         );
     }
     if f.category == Category::Secret {
-        let _ = writeln!(out, "{indent}value differs (Secret values are never shown)");
+        let what = match f.change {
+            Change::Added => "key present only live",
+            Change::Removed => "key missing live",
+            _ => "value differs",
+        };
+        let _ = writeln!(out, "{indent}{what} (Secret values are never shown)");
         return;
     }
     match (&f.desired, &f.live) {
