@@ -116,6 +116,10 @@ pub struct DiffArgs {
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub request_timeout: String,
 
+    /// Give up on the whole audit after this long (exit 2), e.g. 5m; no limit by default.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
     /// Most API requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub concurrency: usize,

@@ -159,7 +159,30 @@ fn annotate_sources(
     Ok(())
 }
 
+/// Set once the report is being written: the watchdog stands down.
+static REPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--timeout`: whatever the audit is waiting on (a server that accepts and
+/// never answers, a renderer that hangs), the process ends with exit 2 and
+/// says so, rather than hanging a CI job or an on-call terminal.
+fn start_watchdog(limit: std::time::Duration) {
+    std::thread::spawn(move || {
+        std::thread::sleep(limit);
+        if REPORTING.load(std::sync::atomic::Ordering::SeqCst) {
+            return; // the audit finished; never cut a report in half
+        }
+        eprintln!(
+            "driftctl: error: the audit did not finish within --timeout {}; no report was printed",
+            humantime::format_duration(limit)
+        );
+        std::process::exit(EXIT_ERROR);
+    });
+}
+
 fn diff(args: DiffArgs) -> Result<i32> {
+    if let Some(limit) = args.timeout {
+        start_watchdog(limit);
+    }
     let fail_on: Vec<Category> = if args.fail_on.is_empty() {
         Category::ALL
             .into_iter()
@@ -310,6 +333,7 @@ fn render(args: RenderArgs) -> Result<i32> {
 
 /// Writes to stdout; a closed pipe (`driftctl diff | head`) is not an error.
 fn write_stdout(text: &str) -> Result<()> {
+    REPORTING.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

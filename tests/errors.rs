@@ -182,3 +182,32 @@ fn bad_usage_exits_2() {
     let out = driftctl(&["frobnicate".into()]);
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn the_overall_timeout_ends_a_stuck_audit_with_exit_2() {
+    // A snapshot "file" that never ends: a FIFO nobody writes to.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("live.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let out = driftctl(&[
+        "diff".into(),
+        "fixtures/ml-platform/git/apps/status-page".into(),
+        "--live-snapshot".into(),
+        fifo.display().to_string(),
+        "--timeout".into(),
+        "1s".into(),
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("did not finish within --timeout 1s"),
+        "{}",
+        out.stderr
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
