@@ -4,7 +4,7 @@
 //! changed path.
 
 use super::{age, by_object, counts};
-use crate::model::{Attribution, Category, Change, Finding, Report};
+use crate::model::{Attribution, Category, Change, Finding, Report, Unchecked};
 use owo_colors::{OwoColorize, Style};
 use serde_json::Value;
 use std::fmt::Write;
@@ -50,20 +50,13 @@ pub fn render(report: &Report, options: &TextOptions) -> String {
         }
         out.push('\n');
     }
-    if !report.unmanaged.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            p.paint(
-                &format!("Not managed ({}):", report.unmanaged.len()),
-                Style::new().bold()
-            )
-        );
-        for u in &report.unmanaged {
-            let _ = writeln!(out, "  {}: {}", u.object, u.reason);
-        }
-        out.push('\n');
-    }
+    object_list(
+        &mut out,
+        &p,
+        "Not managed",
+        &report.unmanaged,
+        Style::new().bold(),
+    );
     if options.show_ignored && !report.ignored_findings.is_empty() {
         let _ = writeln!(
             out,
@@ -86,22 +79,31 @@ pub fn render(report: &Report, options: &TextOptions) -> String {
         }
         out.push('\n');
     }
-    if !report.unchecked.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            p.paint(
-                &format!("Not checked ({}):", report.unchecked.len()),
-                Style::new().bold().yellow()
-            )
-        );
-        for u in &report.unchecked {
-            let _ = writeln!(out, "  {}: {}", u.object, u.reason);
-        }
-        out.push('\n');
-    }
+    object_list(
+        &mut out,
+        &p,
+        "Not checked",
+        &report.unchecked,
+        Style::new().bold().yellow(),
+    );
     out.push_str(&summary(report, &p));
     out
+}
+
+/// A titled list of objects with a reason each (not checked, not managed).
+fn object_list(out: &mut String, p: &Painter, title: &str, items: &[Unchecked], style: Style) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        p.paint(&format!("{title} ({}):", items.len()), style)
+    );
+    for u in items {
+        let _ = writeln!(out, "  {}: {}", u.object, u.reason);
+    }
+    out.push('\n');
 }
 
 fn category_style(category: Category) -> Style {

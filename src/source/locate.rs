@@ -88,13 +88,7 @@ impl SourceIndex {
     }
 
     fn index_file(&mut self, path: &Path) {
-        let Ok(text) = yaml::read_text(path) else {
-            return;
-        };
-        let Ok(docs) = yaml::parse_documents(&text, &path.display().to_string()) else {
-            return;
-        };
-        for doc in docs {
+        for doc in documents(path) {
             for value in yaml::expand_lists(doc.value) {
                 if let Some(r) = ObjectRef::from_value(&value) {
                     self.add(&r.kind, &r.name, path, Some(doc.line));
@@ -104,13 +98,7 @@ impl SourceIndex {
     }
 
     fn index_patches(&mut self, path: &Path) {
-        let Ok(text) = yaml::read_text(path) else {
-            return;
-        };
-        let Ok(docs) = yaml::parse_documents(&text, &path.display().to_string()) else {
-            return;
-        };
-        for doc in docs {
+        for doc in documents(path) {
             if let Some(r) = ObjectRef::from_value(&doc.value) {
                 self.patches.entry(r.kind.clone()).or_default().push((
                     r.name,
@@ -159,6 +147,15 @@ impl SourceIndex {
             .max_by_key(|(n, _)| n.len())
             .map(|(_, loc)| loc.clone())
     }
+}
+
+/// The documents of a file, or none when it cannot be read or parsed (the
+/// renderer has already reported real errors).
+fn documents(path: &Path) -> Vec<yaml::Document> {
+    yaml::read_text(path)
+        .ok()
+        .and_then(|text| yaml::parse_documents(&text, &path.display().to_string()).ok())
+        .unwrap_or_default()
 }
 
 fn strings(value: &Value, field: &str) -> Vec<String> {
