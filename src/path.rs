@@ -89,45 +89,46 @@ impl FieldPath {
 
     /// Parses the notation; the error says what was expected where.
     pub fn parse(text: &str) -> Result<FieldPath, String> {
-        let mut segments = Vec::new();
         let chars: Vec<char> = text.chars().collect();
-        let mut i = 0;
+        let mut cursor = Cursor {
+            chars: &chars,
+            at: 0,
+        };
+        let mut segments = Vec::new();
         let mut expect_field = true;
-        while i < chars.len() {
-            match chars[i] {
+        while let Some(c) = cursor.peek() {
+            match c {
                 '[' => {
-                    let close = chars[i..]
-                        .iter()
-                        .position(|c| *c == ']')
-                        .map(|p| p + i)
-                        .ok_or_else(|| format!("unclosed '[' at position {}", i + 1))?;
-                    let inner: String = chars[i + 1..close].iter().collect();
+                    let open = cursor.at + 1;
+                    cursor.at += 1;
                     segments.push(
-                        parse_bracket(&inner)
-                            .map_err(|e| format!("{e} in '[{inner}]' at position {}", i + 1))?,
+                        cursor
+                            .bracket()
+                            .map_err(|e| format!("{e} in the '[' at position {open}"))?,
                     );
-                    i = close + 1;
                     expect_field = false;
                 }
                 '.' => {
                     if expect_field {
-                        return Err(format!("empty field name at position {}", i + 1));
+                        return Err(format!("empty field name at position {}", cursor.at + 1));
                     }
-                    i += 1;
+                    cursor.at += 1;
                     expect_field = true;
-                    if i == chars.len() {
+                    if cursor.peek().is_none() {
                         return Err("path ends with '.'".into());
                     }
                 }
+                ']' | '"' => {
+                    return Err(format!(
+                        "unexpected '{c}' at position {} (quote such keys as [\"key\"])",
+                        cursor.at + 1
+                    ));
+                }
                 _ => {
                     if !expect_field {
-                        return Err(format!("expected '.' or '[' at position {}", i + 1));
+                        return Err(format!("expected '.' or '[' at position {}", cursor.at + 1));
                     }
-                    let start = i;
-                    while i < chars.len() && chars[i] != '.' && chars[i] != '[' {
-                        i += 1;
-                    }
-                    segments.push(Segment::Field(chars[start..i].iter().collect()));
+                    segments.push(Segment::Field(cursor.until(&['.', '[', ']', '"'])));
                     expect_field = false;
                 }
             }
@@ -139,26 +140,96 @@ impl FieldPath {
     }
 }
 
-fn parse_bracket(inner: &str) -> Result<Segment, String> {
-    if inner == "*" {
-        return Ok(Segment::AnyItem);
+/// Reads the notation one character at a time.
+struct Cursor<'a> {
+    chars: &'a [char],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.at).copied()
     }
-    if let Some(quoted) = inner.strip_prefix('"') {
-        let key = quoted
-            .strip_suffix('"')
-            .ok_or("a quoted key must end with '\"'")?;
-        return Ok(Segment::Field(key.replace("\\\"", "\"")));
+
+    /// Characters up to (not including) one of `stops`, or to the end.
+    fn until(&mut self, stops: &[char]) -> String {
+        let start = self.at;
+        while self.peek().is_some_and(|c| !stops.contains(&c)) {
+            self.at += 1;
+        }
+        self.chars[start..self.at].iter().collect()
     }
-    if let Ok(i) = inner.parse::<usize>() {
-        return Ok(Segment::Index(i));
+
+    /// A `"..."` string with `\"` and `\\` escapes; the cursor is on the
+    /// opening quote.
+    fn quoted(&mut self) -> Result<String, String> {
+        self.at += 1;
+        let mut out = String::new();
+        loop {
+            match self.peek() {
+                None => return Err("a quoted key must end with '\"'".into()),
+                Some('"') => {
+                    self.at += 1;
+                    return Ok(out);
+                }
+                Some('\\') => {
+                    self.at += 1;
+                    match self.peek() {
+                        Some(c @ ('"' | '\\')) => out.push(c),
+                        _ => return Err("only '\"' and '\\' may follow '\\'".into()),
+                    }
+                    self.at += 1;
+                }
+                Some(c) => {
+                    out.push(c);
+                    self.at += 1;
+                }
+            }
+        }
     }
-    match inner.split_once('=') {
-        Some((field, value)) if !field.is_empty() => Ok(Segment::Key {
-            field: field.to_string(),
-            value: value.to_string(),
-        }),
-        _ => Err("expected [key=value], [N], [\"key\"] or [*]".into()),
+
+    /// What follows a `[`: `*`, `N`, `"key"` or `field=value`, then `]`.
+    fn bracket(&mut self) -> Result<Segment, String> {
+        const EXPECTED: &str = "expected [key=value], [N], [\"key\"] or [*]";
+        let segment = if self.peek() == Some('"') {
+            Segment::Field(self.quoted()?)
+        } else {
+            let head = self.until(&['=', ']']);
+            if self.peek() == Some('=') {
+                if head.is_empty() {
+                    return Err(EXPECTED.into());
+                }
+                self.at += 1;
+                let value = if self.peek() == Some('"') {
+                    self.quoted()?
+                } else {
+                    self.until(&[']'])
+                };
+                Segment::Key { field: head, value }
+            } else if self.peek().is_none() {
+                return Err("unclosed '['".into());
+            } else if head == "*" {
+                Segment::AnyItem
+            } else if let Ok(i) = head.parse::<usize>() {
+                Segment::Index(i)
+            } else {
+                return Err(EXPECTED.into());
+            }
+        };
+        match self.peek() {
+            Some(']') => {
+                self.at += 1;
+                Ok(segment)
+            }
+            None => Err("unclosed '['".into()),
+            Some(c) => Err(format!("expected ']' but found '{c}'")),
+        }
     }
+}
+
+/// `"key"`, with `"` and `\` escaped.
+fn quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 impl fmt::Display for FieldPath {
@@ -166,14 +237,17 @@ impl fmt::Display for FieldPath {
         for (i, segment) in self.0.iter().enumerate() {
             match segment {
                 Segment::Field(name) => {
-                    if name.contains(['.', '/', '[', ']']) || name.is_empty() {
-                        write!(f, "[\"{}\"]", name.replace('"', "\\\""))?;
+                    if name.contains(['.', '/', '[', ']', '"']) || name.is_empty() {
+                        write!(f, "[{}]", quote(name))?;
                     } else {
                         if i > 0 {
                             f.write_str(".")?;
                         }
                         f.write_str(name)?;
                     }
+                }
+                Segment::Key { field, value } if value.contains([']', '"']) => {
+                    write!(f, "[{field}={}]", quote(value))?
                 }
                 Segment::Key { field, value } => write!(f, "[{field}={value}]")?,
                 Segment::Index(n) => write!(f, "[{n}]")?,
@@ -230,8 +304,25 @@ mod tests {
             "spec.template.spec.containers[*].env",
             "spec.volumes[name=models].mountPath",
             "spec.containers[mountPath=/models.v1]",
+            "data[\"odd\\\"key]\"]",
+            "spec.volumes[mountPath=\"/a]b\"].name",
+            "metadata.labels[\"back\\\\slash/x\"]",
         ] {
             assert_eq!(FieldPath::parse(text).unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn keys_with_brackets_and_quotes_round_trip() {
+        // Found by the path_notation fuzzer: a key holding `]` was quoted
+        // but the closing bracket inside the quotes ended the segment.
+        for key in ["containers8\0p]", "a\"b", "c\\", "]\"]", ""] {
+            let path = FieldPath::root().field("data").field(key);
+            let text = path.to_string();
+            assert_eq!(FieldPath::parse(&text), Ok(path.clone()), "{text}");
+            let item = FieldPath::root().field("items").key("name", key);
+            let text = item.to_string();
+            assert_eq!(FieldPath::parse(&text), Ok(item.clone()), "{text}");
         }
     }
 
