@@ -151,8 +151,16 @@ pub enum Renderer {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// Grouped by object, for a terminal (colored there).
     Text,
+    /// The versioned report of docs/report.schema.json, for scripts.
     Json,
+    /// The same content as json, as YAML.
+    Yaml,
+    /// For a pull request or incident ticket: a summary table, then one collapsible section per object.
+    Markdown,
+    /// OpenMetrics text for the node-exporter textfile collector or a Pushgateway.
+    Prometheus,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -224,6 +224,14 @@ fn diff(args: DiffArgs) -> Result<i32> {
     }
     let rendered = match args.output {
         OutputFormat::Json => report::json::render(&report, args.show_ignored),
+        OutputFormat::Yaml => report::yaml::render(&report, args.show_ignored),
+        OutputFormat::Markdown => report::markdown::render(
+            &report,
+            &report::markdown::MarkdownOptions {
+                show_ignored: args.show_ignored,
+            },
+        ),
+        OutputFormat::Prometheus => report::prometheus::render(&report),
         OutputFormat::Text => {
             let color = match args.color {
                 ColorChoice::Always => true,

@@ -3,9 +3,13 @@
 //! findings carry none).
 
 pub mod json;
+pub mod markdown;
+pub mod prometheus;
 pub mod text;
+pub mod yaml;
 
-use crate::model::{Category, Finding, ObjectRef, Report};
+use crate::model::{Attribution, Category, Change, Finding, ObjectRef, Report};
+use serde_json::Value;
 
 /// Findings grouped by object, in report order.
 pub fn by_object(report: &Report) -> Vec<(&ObjectRef, Vec<&Finding>)> {
@@ -43,6 +47,123 @@ pub fn counts(report: &Report) -> Vec<(Category, usize)> {
         .into_iter()
         .map(|c| (c, report.count(c)))
         .collect()
+}
+
+/// "changed by kubectl-set (Update) 3 days ago".
+pub fn who(f: &Finding, now: jiff::Timestamp) -> String {
+    let verb = match f.change {
+        Change::Changed => "changed",
+        Change::Added => "added",
+        Change::Removed => "removed live",
+        Change::Missing => "not found live",
+        Change::Orphan => "created",
+    };
+    match &f.attribution {
+        None if f.change == Change::Missing => "no live object of this kind and name".into(),
+        None => format!("{verb}; no field manager owns it any more"),
+        Some(a) => format!("{verb} by {}", manager_words(a, now)),
+    }
+}
+
+/// "kubectl-set (Update) 3 days ago (2026-11-22T15:18:57Z)".
+pub fn manager_words(a: &Attribution, now: jiff::Timestamp) -> String {
+    let mut words = a.manager.clone();
+    if let Some(op) = &a.operation {
+        words.push_str(&format!(" ({op}"));
+        if let Some(sub) = &a.subresource {
+            words.push_str(&format!(", {sub} subresource"));
+        }
+        words.push(')');
+    }
+    match a
+        .since
+        .as_deref()
+        .and_then(|t| age(t, now).map(|ago| (t, ago)))
+    {
+        Some((t, ago)) => words.push_str(&format!(" {ago} ({t})")),
+        None => words.push_str(", time not recorded"),
+    }
+    words
+}
+
+/// A value on one line: strings bare, maps and lists as JSON.
+pub fn one_line(value: &Value) -> String {
+    match value {
+        Value::String(s) if !s.contains('\n') => s.clone(),
+        Value::Object(_) | Value::Array(_) => serde_json::to_string(value).unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+/// A value as lines: strings as they are, anything else as YAML.
+pub fn block(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other).unwrap_or_default(),
+    }
+}
+
+/// What a finding without a path (a whole object) is about.
+pub fn whole_object(change: Change) -> &'static str {
+    match change {
+        Change::Missing => "declared in Git, missing from the cluster",
+        _ => "in the cluster, not declared in Git",
+    }
+}
+
+/// What a Secret finding says in place of values.
+pub fn secret_words(change: Change) -> &'static str {
+    match change {
+        Change::Added => "key present only live (Secret values are never shown)",
+        Change::Removed => "key missing live (Secret values are never shown)",
+        _ => "value differs (Secret values are never shown)",
+    }
+}
+
+/// With `--blame`: "Git has said so since 1a2b3c4 (2026-11-20, Ana), file:12".
+pub fn blame_words(f: &Finding) -> Option<String> {
+    let s = f.source.as_ref()?;
+    let commit = s.commit.as_ref()?;
+    let date = s.date.as_deref().unwrap_or("").get(..10).unwrap_or("");
+    let author = s.author.as_deref().unwrap_or("unknown");
+    let line = s.line.map(|l| format!(":{l}")).unwrap_or_default();
+    Some(format!(
+        "Git has said so since {} ({date}, {author}), {}{line}",
+        &commit[..commit.len().min(7)],
+        s.file
+    ))
+}
+
+/// One line of a value diff: Git's side is `-`, the cluster's `+`.
+#[derive(Debug, PartialEq)]
+pub enum DiffLine {
+    Hunk(String),
+    Git(String),
+    Live(String),
+    Same(String),
+}
+
+/// A unified diff (3 lines of context) of two values that span lines;
+/// `None` when both fit on one line and read better side by side.
+pub fn value_diff(desired: &Value, live: &Value) -> Option<Vec<DiffLine>> {
+    let (d, l) = (block(desired), block(live));
+    if !d.trim_end().contains('\n') && !l.trim_end().contains('\n') {
+        return None;
+    }
+    let diff = similar::TextDiff::from_lines(&d, &l);
+    let mut lines = Vec::new();
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        lines.push(DiffLine::Hunk(hunk.header().to_string()));
+        for change in hunk.iter_changes() {
+            let line = change.value().trim_end_matches('\n').to_string();
+            lines.push(match change.tag() {
+                similar::ChangeTag::Delete => DiffLine::Git(line),
+                similar::ChangeTag::Insert => DiffLine::Live(line),
+                similar::ChangeTag::Equal => DiffLine::Same(line),
+            });
+        }
+    }
+    Some(lines)
 }
 
 #[cfg(test)]

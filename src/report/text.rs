@@ -3,8 +3,10 @@
 //! before the values. Green is Git's side, red the cluster's, yellow a
 //! changed path.
 
-use super::{age, by_object, counts};
-use crate::model::{Attribution, Category, Change, Finding, Report, Unchecked};
+use super::{
+    DiffLine, blame_words, by_object, counts, one_line, secret_words, value_diff, who, whole_object,
+};
+use crate::model::{Category, Change, Finding, Report, Unchecked};
 use owo_colors::{OwoColorize, Style};
 use serde_json::Value;
 use std::fmt::Write;
@@ -122,40 +124,18 @@ fn finding_text(out: &mut String, f: &Finding, now: jiff::Timestamp, p: &Painter
         &format!("{:<10}", f.category.as_str()),
         category_style(f.category),
     );
-    let headline = match (&f.path, f.change) {
-        (Some(path), _) => p.paint(path, Style::new().yellow()),
-        (None, Change::Missing) => "declared in Git, missing from the cluster".to_string(),
-        (None, _) => "in the cluster, not declared in Git".to_string(),
+    let headline = match &f.path {
+        Some(path) => p.paint(path, Style::new().yellow()),
+        None => whole_object(f.change).to_string(),
     };
     let _ = writeln!(out, "  {label}  {headline}");
     let indent = " ".repeat(14);
     let _ = writeln!(out, "{indent}{}", who(f, now));
-    if let Some(s) = &f.source
-        && let Some(commit) = &s.commit
-    {
-        let date = s.date.as_deref().unwrap_or("").get(..10).unwrap_or("");
-        let author = s.author.as_deref().unwrap_or("unknown");
-        let line = s.line.map(|l| format!(":{l}")).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{indent}{}",
-            p.paint(
-                &format!(
-                    "Git has said so since {} ({date}, {author}), {}{line}",
-                    &commit[..commit.len().min(7)],
-                    s.file
-                ),
-                Style::new().dimmed()
-            )
-        );
+    if let Some(words) = blame_words(f) {
+        let _ = writeln!(out, "{indent}{}", p.paint(&words, Style::new().dimmed()));
     }
     if f.category == Category::Secret {
-        let what = match f.change {
-            Change::Added => "key present only live",
-            Change::Removed => "key missing live",
-            _ => "value differs",
-        };
-        let _ = writeln!(out, "{indent}{what} (Secret values are never shown)");
+        let _ = writeln!(out, "{indent}{}", secret_words(f.change));
         return;
     }
     match (&f.desired, &f.live) {
@@ -178,61 +158,8 @@ fn finding_text(out: &mut String, f: &Finding, now: jiff::Timestamp, p: &Painter
     }
 }
 
-/// "changed by kubectl-set (Update) 3 days ago".
-fn who(f: &Finding, now: jiff::Timestamp) -> String {
-    let verb = match f.change {
-        Change::Changed => "changed",
-        Change::Added => "added",
-        Change::Removed => "removed live",
-        Change::Missing => "not found live",
-        Change::Orphan => "created",
-    };
-    match &f.attribution {
-        None if f.change == Change::Missing => "no live object of this kind and name".into(),
-        None => format!("{verb}; no field manager owns it any more"),
-        Some(a) => format!("{verb} by {}", manager_words(a, now)),
-    }
-}
-
-fn manager_words(a: &Attribution, now: jiff::Timestamp) -> String {
-    let mut words = a.manager.clone();
-    if let Some(op) = &a.operation {
-        words.push_str(&format!(" ({op}"));
-        if let Some(sub) = &a.subresource {
-            words.push_str(&format!(", {sub} subresource"));
-        }
-        words.push(')');
-    }
-    match a
-        .since
-        .as_deref()
-        .and_then(|t| age(t, now).map(|ago| (t, ago)))
-    {
-        Some((t, ago)) => words.push_str(&format!(" {ago} ({t})")),
-        None => words.push_str(", time not recorded"),
-    }
-    words
-}
-
-fn one_line(value: &Value) -> String {
-    match value {
-        Value::String(s) if !s.contains('\n') => s.clone(),
-        Value::Object(_) | Value::Array(_) => serde_json::to_string(value).unwrap_or_default(),
-        other => other.to_string(),
-    }
-}
-
-fn block(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => serde_yaml::to_string(other).unwrap_or_default(),
-    }
-}
-
 fn values(out: &mut String, desired: &Value, live: &Value, indent: &str, p: &Painter) {
-    let (d, l) = (block(desired), block(live));
-    let multi_line = d.trim_end().contains('\n') || l.trim_end().contains('\n');
-    if !multi_line {
+    let Some(lines) = value_diff(desired, live) else {
         let _ = writeln!(
             out,
             "{indent}{}",
@@ -247,25 +174,17 @@ fn values(out: &mut String, desired: &Value, live: &Value, indent: &str, p: &Pai
             p.paint(&format!("live: {}", one_line(live)), Style::new().red())
         );
         return;
-    }
-    let diff = similar::TextDiff::from_lines(&d, &l);
+    };
     let _ = writeln!(out, "{indent}{}", p.paint("--- git", Style::new().green()));
     let _ = writeln!(out, "{indent}{}", p.paint("+++ live", Style::new().red()));
-    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
-        let _ = writeln!(
-            out,
-            "{indent}{}",
-            p.paint(&hunk.header().to_string(), Style::new().cyan())
-        );
-        for change in hunk.iter_changes() {
-            let line = change.value().trim_end_matches('\n');
-            let (sign, style) = match change.tag() {
-                similar::ChangeTag::Delete => ("-", Style::new().green()),
-                similar::ChangeTag::Insert => ("+", Style::new().red()),
-                similar::ChangeTag::Equal => (" ", Style::new()),
-            };
-            let _ = writeln!(out, "{indent}{}", p.paint(&format!("{sign}{line}"), style));
-        }
+    for line in lines {
+        let (text, style) = match line {
+            DiffLine::Hunk(h) => (h, Style::new().cyan()),
+            DiffLine::Git(l) => (format!("-{l}"), Style::new().green()),
+            DiffLine::Live(l) => (format!("+{l}"), Style::new().red()),
+            DiffLine::Same(l) => (format!(" {l}"), Style::new()),
+        };
+        let _ = writeln!(out, "{indent}{}", p.paint(&text, style));
     }
 }
 

@@ -1,0 +1,379 @@
+//! The report formats for other tools: Markdown for pull requests and
+//! tickets, OpenMetrics for alerting, YAML for people who read YAML. Each
+//! over the ml-platform fixtures, checked as its reader would check it.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn json_report(state: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["--output", "json"];
+    args.extend_from_slice(extra);
+    let out = driftctl(&demo_args(state, &args));
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+/// A desired HPA in a version the clean snapshot does not hold: an audit
+/// that cannot check it (exit 3).
+fn incomplete_args(format: &str) -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "hpa.yaml",
+        "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: checkout-api\n  namespace: prod\n\
+         spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: checkout-api}\n  maxReplicas: 15\n",
+    );
+    let args = vec![
+        "diff".into(),
+        dir.path().display().to_string(),
+        "--live-snapshot".into(),
+        "fixtures/ml-platform/live/clean/live.yaml".into(),
+        "--output".into(),
+        format.into(),
+    ];
+    (dir, args)
+}
+
+#[test]
+fn markdown_report_snapshot() {
+    let out = driftctl(&demo_args("drifted", &["--output", "markdown"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!("drifted_markdown", out.stdout);
+}
+
+#[test]
+fn markdown_has_a_summary_table_and_one_closed_section_per_object() {
+    let out = driftctl(&demo_args("drifted", &["--output", "markdown"]));
+    let md = &out.stdout;
+    let report = json_report("drifted", &[]);
+    // The table counts what the JSON summary counts.
+    for category in [
+        "image",
+        "config",
+        "secret",
+        "missing",
+        "orphan",
+        "controller",
+    ] {
+        let row = format!("| {category} | {} |", report["summary"][category]);
+        assert!(md.contains(&row), "no row {row:?} in:\n{md}");
+    }
+    // One <details> per object with findings, each closed, balanced, with
+    // a blank line after </summary> (else GitHub shows Markdown raw).
+    let mut objects: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let o = &f["object"];
+            match o["namespace"].as_str() {
+                Some(ns) => format!(
+                    "{} {ns}/{}",
+                    o["kind"].as_str().unwrap(),
+                    o["name"].as_str().unwrap()
+                ),
+                None => format!(
+                    "{} {}",
+                    o["kind"].as_str().unwrap(),
+                    o["name"].as_str().unwrap()
+                ),
+            }
+        })
+        .collect();
+    objects.dedup();
+    assert_eq!(md.matches("<details>").count(), objects.len());
+    assert_eq!(md.matches("</details>").count(), objects.len());
+    assert_eq!(md.matches("</summary>\n\n").count(), objects.len());
+    for object in &objects {
+        assert!(
+            md.contains(&format!("<summary><b>{object}</b>")),
+            "no section for {object}"
+        );
+    }
+    // Fences open and close in pairs, and diffs say which side is which.
+    assert_eq!(
+        md.matches("```diff\n").count() * 2,
+        md.matches("```").count()
+    );
+    assert!(md.contains(
+        "- registry.example.com/fraud-detector:v2.0.4\n+ registry.example.com/fraud-detector:v2.1\n"
+    ));
+    // Secrets: key and fact of change, never a value.
+    assert!(md.contains("**secret** `data.password`"));
+    assert!(md.contains("*value differs (Secret values are never shown)*"));
+    for secret in secrets_never_shown() {
+        assert!(!md.contains(&secret), "markdown shows {secret}");
+    }
+}
+
+#[test]
+fn markdown_of_a_clean_cluster_says_no_drift() {
+    let out = driftctl(&demo_args("clean", &["--output", "markdown"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("### driftctl: no drift, 17 objects match Git"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("Audit complete"));
+    assert!(!out.stdout.contains("<details>"));
+}
+
+#[test]
+fn markdown_of_an_incomplete_audit_says_so_first_and_lists_what_was_not_checked() {
+    let (_dir, args) = incomplete_args("markdown");
+    let out = driftctl(&args);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let md = &out.stdout;
+    assert!(
+        md.contains("> **Audit incomplete:** 1 object not checked"),
+        "{md}"
+    );
+    assert!(md.contains("#### Not checked (1)\n\n- `HorizontalPodAutoscaler prod/checkout-api`: "));
+    assert!(md.contains("Audit INCOMPLETE"));
+}
+
+#[test]
+fn markdown_lists_ignored_findings_with_their_rule_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "rules.yaml",
+        "ignore:\n  - kind: Deployment\n    paths: [\"spec.template.spec.containers[*].image\"]\n",
+    );
+    let out = driftctl(&demo_args(
+        "drifted",
+        &[
+            "--output",
+            "markdown",
+            "--config",
+            config.to_str().unwrap(),
+            "--show-ignored",
+        ],
+    ));
+    assert!(
+        out.stdout.contains("1 hidden by ignore rules"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("<summary>Ignored (1)</summary>"));
+    assert!(out.stdout.contains(
+        "- **image** `Deployment ml-serving/fraud-detector` `spec.template.spec.containers[name=model].image`: hidden by "
+    ));
+}
+
+#[test]
+fn yaml_report_holds_the_same_content_as_json() {
+    for (state, extra) in [
+        ("drifted", &[][..]),
+        ("clean", &[][..]),
+        ("drifted", &["--show-ignored", "--blame"][..]),
+    ] {
+        let mut args = vec!["--output", "yaml"];
+        args.extend_from_slice(extra);
+        let out = driftctl(&demo_args(state, &args));
+        let from_yaml: Value = serde_yaml::from_str(&out.stdout).unwrap();
+        assert_eq!(from_yaml, json_report(state, extra), "{state} {extra:?}");
+    }
+    // Same exit codes as JSON too.
+    let (_dir, args) = incomplete_args("yaml");
+    let out = driftctl(&args);
+    assert_eq!(out.code, 3);
+    let report: Value = serde_yaml::from_str(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["complete"], false);
+}
+
+/// One parsed sample: metric name, labels, value.
+type Sample = (String, BTreeMap<String, String>, f64);
+
+/// Parses exposition text with Python's prometheus_client, strictly as
+/// OpenMetrics and leniently as the Prometheus text format the
+/// node-exporter textfile collector reads; returns the OpenMetrics samples
+/// and each family's (type, unit).
+fn parse_metrics(text: &str) -> (Vec<Sample>, BTreeMap<String, (String, String)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "metrics.prom", text);
+    let program = r#"
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics
+from prometheus_client.parser import text_string_to_metric_families as prometheus
+text = open(sys.argv[1]).read()
+families = list(openmetrics(text))
+classic = list(prometheus(text))
+assert sorted(f.name for f in families) == sorted(f.name for f in classic), "formats disagree"
+print(json.dumps({
+    "samples": [[s.name, s.labels, s.value] for f in families for s in f.samples],
+    "families": {f.name: [f.type, f.unit] for f in families},
+}))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", program])
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "prometheus_client rejects the metrics:\n{}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let samples = parsed["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s[0].as_str().unwrap().to_string(),
+                serde_json::from_value(s[1].clone()).unwrap(),
+                s[2].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let families = serde_json::from_value(parsed["families"].clone()).unwrap();
+    (samples, families)
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn value(samples: &[Sample], name: &str, wanted: &BTreeMap<String, String>) -> Option<f64> {
+    samples
+        .iter()
+        .find(|(n, l, _)| n == name && l == wanted)
+        .map(|(_, _, v)| *v)
+}
+
+#[test]
+fn prometheus_output_is_valid_openmetrics_with_the_audits_numbers() {
+    let out = driftctl(&demo_args("drifted", &["--output", "prometheus"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.ends_with("# EOF\n"));
+    let (samples, families) = parse_metrics(&out.stdout);
+    for (name, (kind, _)) in &families {
+        assert_eq!(kind, "gauge", "{name}");
+    }
+    assert_eq!(families["driftctl_audit_duration_seconds"].1, "seconds");
+
+    // Findings by category, namespace and kind add up to the JSON summary.
+    let report = json_report("drifted", &[]);
+    let mut by_category: BTreeMap<String, f64> = BTreeMap::new();
+    for (name, l, v) in &samples {
+        if name == "driftctl_findings" {
+            assert_eq!(l.len(), 3, "{l:?}");
+            *by_category.entry(l["category"].clone()).or_default() += v;
+        }
+    }
+    for (category, n) in &by_category {
+        assert_eq!(
+            *n,
+            report["summary"][category].as_f64().unwrap(),
+            "{category}"
+        );
+    }
+    assert_eq!(by_category.values().sum::<f64>(), 13.0);
+    assert_eq!(
+        value(
+            &samples,
+            "driftctl_findings",
+            &labels(&[
+                ("category", "config"),
+                ("namespace", "prod"),
+                ("kind", "Deployment")
+            ])
+        ),
+        Some(3.0)
+    );
+    // Cluster-scoped objects have an empty namespace.
+    assert_eq!(
+        value(
+            &samples,
+            "driftctl_findings",
+            &labels(&[
+                ("category", "config"),
+                ("namespace", ""),
+                ("kind", "ClusterRole")
+            ])
+        ),
+        Some(1.0)
+    );
+
+    // The image was set by kubectl-set at 2026-11-22T15:18:57Z; --now is
+    // 2026-11-25T12:00:00Z: 2 days 20:41:03.
+    let age = |category: &str, namespace: &str, kind: &str, name: &str| {
+        value(
+            &samples,
+            "driftctl_oldest_finding_age_seconds",
+            &labels(&[
+                ("category", category),
+                ("namespace", namespace),
+                ("kind", kind),
+                ("name", name),
+            ]),
+        )
+    };
+    assert_eq!(
+        age("image", "ml-serving", "Deployment", "fraud-detector"),
+        Some(247_263.0)
+    );
+    // The scale subresource records no time: no age rather than a made-up one.
+    assert_eq!(
+        age("controller", "prod", "Deployment", "checkout-api"),
+        None
+    );
+    assert_eq!(age("config", "web", "Deployment", "status-page"), None);
+
+    let none = BTreeMap::new();
+    assert_eq!(
+        value(&samples, "driftctl_unchecked_objects", &none),
+        Some(0.0)
+    );
+    assert_eq!(value(&samples, "driftctl_audit_complete", &none), Some(1.0));
+    assert_eq!(
+        value(&samples, "driftctl_objects_checked", &none),
+        Some(17.0)
+    );
+    assert_eq!(
+        value(&samples, "driftctl_last_success_timestamp_seconds", &none),
+        Some(1_795_608_000.0) // 2026-11-25T12:00:00Z
+    );
+    let duration = value(&samples, "driftctl_audit_duration_seconds", &none).unwrap();
+    assert!(duration > 0.0 && duration < 60.0, "{duration}");
+}
+
+#[test]
+fn prometheus_output_of_an_incomplete_audit_counts_the_unchecked() {
+    let (_dir, args) = incomplete_args("prometheus");
+    let out = driftctl(&args);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let (samples, _) = parse_metrics(&out.stdout);
+    let none = BTreeMap::new();
+    assert_eq!(
+        value(&samples, "driftctl_unchecked_objects", &none),
+        Some(1.0)
+    );
+    assert_eq!(value(&samples, "driftctl_audit_complete", &none), Some(0.0));
+    assert!(!samples.iter().any(|(n, _, _)| n == "driftctl_findings"));
+}
+
+#[test]
+fn an_audit_that_fails_prints_no_metrics() {
+    // A textfile collector keeps the last good file only if a failed run
+    // writes nothing to stdout.
+    let out = driftctl(&[
+        "diff".into(),
+        "fixtures/ml-platform/git/clusters/prod".into(),
+        "--live-snapshot".into(),
+        "does-not-exist.yaml".into(),
+        "--output".into(),
+        "prometheus".into(),
+    ]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+}
