@@ -27,6 +27,15 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print the desired objects as driftctl sees them, as multi-document YAML.
     Render(RenderArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

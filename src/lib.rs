@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compare;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod generated;
 pub mod jq;
 pub mod live;
 pub mod managed_fields;
@@ -37,6 +38,10 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Diff(args) => diff(args),
         Command::Render(args) => render(args),
+        Command::Completions(args) => {
+            write_stdout(&String::from_utf8_lossy(&generated::completion(args.shell)))?;
+            Ok(EXIT_CLEAN)
+        }
     }
 }
 

@@ -1,0 +1,90 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[driftctl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'driftctl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'driftctl'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand diff 'Compare the desired state in PATHs with the live cluster (or a snapshot)'
+            cand render 'Print the desired objects as driftctl sees them, as multi-document YAML'
+            cand completions 'Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'driftctl;diff'= {
+            cand --renderer 'How to render kustomizations'
+            cand --rev 'Read PATHs from this Git revision (branch, tag, commit) instead of the working tree'
+            cand -n 'Namespace for namespaced objects that declare none'
+            cand --namespace 'Namespace for namespaced objects that declare none'
+            cand --live-snapshot 'Read live objects from a `kubectl get -o yaml|json` dump instead of a cluster'
+            cand -o 'Report format'
+            cand --output 'Report format'
+            cand --color 'When to color the text report (NO_COLOR is honoured with `auto`)'
+            cand --fail-on 'Categories that make the audit fail with exit code 1 (default: every category but controller)'
+            cand --config 'Rules file (default: .driftctl.yaml at the Git repository root of the first PATH)'
+            cand --argocd-app 'An Argo CD Application manifest whose spec.ignoreDifferences apply (repeatable)'
+            cand --min-age 'Report only differences whose live value has been in place at least this long (e.g. 30m, 2h, 3d)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)'
+            cand --context 'Kubeconfig context to use'
+            cand --request-timeout 'Time limit for each request to the API server, e.g. 10s, 1m'
+            cand --timeout 'Give up on the whole audit after this long (exit 2), e.g. 5m; no limit by default'
+            cand --concurrency 'Most API requests in flight at once'
+            cand --now 'Measure ages from this time (RFC 3339) instead of now: reproducible reports'
+            cand -v 'Say what driftctl does (renderer used, requests made) on stderr'
+            cand --verbose 'Say what driftctl does (renderer used, requests made) on stderr'
+            cand --debug 'Log every pipeline step on stderr (objects read, compared, findings); implies --verbose'
+            cand --blame 'Name the commit, author and date that last changed each Git line a finding points at'
+            cand --show-ignored 'List the differences ignore rules hid, with the rule that matched'
+            cand -q 'No progress bar, no notices on stderr'
+            cand --quiet 'No progress bar, no notices on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'driftctl;render'= {
+            cand --renderer 'How to render kustomizations'
+            cand --rev 'Read PATHs from this Git revision (branch, tag, commit) instead of the working tree'
+            cand -n 'Namespace for namespaced objects that declare none'
+            cand --namespace 'Namespace for namespaced objects that declare none'
+            cand -v 'Say what driftctl does (renderer used, requests made) on stderr'
+            cand --verbose 'Say what driftctl does (renderer used, requests made) on stderr'
+            cand --debug 'Log every pipeline step on stderr (objects read, compared, findings); implies --verbose'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'driftctl;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'driftctl;help'= {
+            cand diff 'Compare the desired state in PATHs with the live cluster (or a snapshot)'
+            cand render 'Print the desired objects as driftctl sees them, as multi-document YAML'
+            cand completions 'Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'driftctl;help;diff'= {
+        }
+        &'driftctl;help;render'= {
+        }
+        &'driftctl;help;completions'= {
+        }
+        &'driftctl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
