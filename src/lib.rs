@@ -356,3 +356,28 @@ fn write_stdout(text: &str) -> Result<()> {
         other => other.context("cannot write the report to stdout"),
     }
 }
+
+/// The whole process of a binary: parse the command line (usage and help
+/// name `bin_name`), run, and return the exit code for `main` to exit with.
+pub fn main(bin_name: &str) -> i32 {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = Cli::command().bin_name(bin_name);
+    let parsed = cmd
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|mut m| Cli::from_arg_matches_mut(&mut m).map_err(|e| e.format(&mut cmd)));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // --help and --version are successes; bad usage is exit 2.
+            return if e.use_stderr() { EXIT_ERROR } else { 0 };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("driftctl: error: {e:#}");
+            EXIT_ERROR
+        }
+    }
+}
