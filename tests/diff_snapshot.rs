@@ -27,7 +27,7 @@ fn drifted_cluster_reports_exactly_the_expected_findings_and_exits_1() {
 fn secret_values_never_appear_in_any_output() {
     let secrets = secrets_never_shown();
     assert!(secrets.len() >= 4);
-    for format in ["text", "json"] {
+    for format in ["text", "json", "yaml", "markdown", "prometheus"] {
         let out = driftctl(&demo_args("drifted", &["--output", format, "--verbose"]));
         for secret in &secrets {
             assert!(

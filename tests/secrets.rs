@@ -7,7 +7,7 @@ mod common;
 use base64::Engine;
 use common::*;
 
-const FORMATS: &[&str] = &["text", "json"];
+const FORMATS: &[&str] = &["text", "json", "yaml", "markdown", "prometheus"];
 
 fn markers() -> Vec<String> {
     let text = std::fs::read_to_string(root().join("fixtures/secrets/markers.txt")).unwrap();
@@ -69,6 +69,13 @@ fn no_output_format_or_log_level_shows_a_secret() {
                 &extra,
             ));
             assert_eq!(out.code, 1, "{format} {level:?}: {}", out.stderr);
+            // The report does speak of the Secrets, just not of their values.
+            let named = if *format == "prometheus" {
+                "category=\"secret\",namespace=\"web\",kind=\"Secret\"} 3"
+            } else {
+                "app-creds"
+            };
+            assert!(out.stdout.contains(named), "{format}:\n{}", out.stdout);
             assert_silent(&out, &format!("{format} {level:?}"));
         }
     }
