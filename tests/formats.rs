@@ -322,12 +322,42 @@ fn prometheus_output_is_valid_openmetrics_with_the_audits_numbers() {
         age("image", "ml-serving", "Deployment", "fraud-detector"),
         Some(247_263.0)
     );
-    // The scale subresource records no time: no age rather than a made-up one.
+    // The scale subresource records no time, nor does a missing object:
+    // no age rather than a made-up one, counted apart for `for:` alerts.
+    let untimed = |category: &str, namespace: &str, kind: &str, name: &str| {
+        value(
+            &samples,
+            "driftctl_findings_without_time",
+            &labels(&[
+                ("category", category),
+                ("namespace", namespace),
+                ("kind", kind),
+                ("name", name),
+            ]),
+        )
+    };
     assert_eq!(
         age("controller", "prod", "Deployment", "checkout-api"),
         None
     );
     assert_eq!(age("config", "web", "Deployment", "status-page"), None);
+    assert_eq!(
+        untimed("config", "web", "Deployment", "status-page"),
+        Some(1.0)
+    );
+    assert_eq!(
+        untimed(
+            "missing",
+            "ml-serving",
+            "NetworkPolicy",
+            "fraud-detector-ingress"
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        untimed("image", "ml-serving", "Deployment", "fraud-detector"),
+        None
+    );
 
     let none = BTreeMap::new();
     assert_eq!(

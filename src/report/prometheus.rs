@@ -11,8 +11,10 @@ pub fn render(report: &Report) -> String {
 
     let mut counts: BTreeMap<(Category, &str, &str), usize> = BTreeMap::new();
     // Oldest write time (seconds) per object and category; findings whose
-    // time is not recorded (scale subresource writes, missing objects) have none.
+    // time is not recorded (scale subresource writes, missing objects) are
+    // counted apart rather than given a made-up age.
     let mut oldest: BTreeMap<(&str, &str, &str, Category), i64> = BTreeMap::new();
+    let mut untimed: BTreeMap<(&str, &str, &str, Category), usize> = BTreeMap::new();
     for f in &report.findings {
         let namespace = f.object.namespace.as_deref().unwrap_or("");
         *counts
@@ -23,15 +25,18 @@ pub fn render(report: &Report) -> String {
             .as_ref()
             .and_then(|a| a.since.as_deref())
             .and_then(|t| t.parse::<jiff::Timestamp>().ok());
-        if let Some(since) = since {
-            let key = (
-                namespace,
-                f.object.kind.as_str(),
-                f.object.name.as_str(),
-                f.category,
-            );
-            let entry = oldest.entry(key).or_insert(since.as_second());
-            *entry = (*entry).min(since.as_second());
+        let key = (
+            namespace,
+            f.object.kind.as_str(),
+            f.object.name.as_str(),
+            f.category,
+        );
+        match since {
+            Some(since) => {
+                let entry = oldest.entry(key).or_insert(since.as_second());
+                *entry = (*entry).min(since.as_second());
+            }
+            None => *untimed.entry(key).or_default() += 1,
         }
     }
 
@@ -73,6 +78,28 @@ pub fn render(report: &Report) -> String {
                 ("name", name),
             ],
             &(now - since).max(0).to_string(),
+        );
+    }
+
+    // Their age is unknown: an alert waits on them with `for:` instead.
+    let without_time = "driftctl_findings_without_time";
+    family(
+        &mut out,
+        without_time,
+        None,
+        "Findings with no recorded write time (missing objects, scale subresource writes) per object and category; alert on them with a for: clause.",
+    );
+    for ((namespace, kind, name, category), n) in &untimed {
+        sample(
+            &mut out,
+            without_time,
+            &[
+                ("category", category.as_str()),
+                ("namespace", namespace),
+                ("kind", kind),
+                ("name", name),
+            ],
+            &n.to_string(),
         );
     }
 
