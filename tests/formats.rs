@@ -306,10 +306,10 @@ fn prometheus_output_is_valid_openmetrics_with_the_audits_numbers() {
 
     // The image was set by kubectl-set at 2026-11-22T15:18:57Z; --now is
     // 2026-11-25T12:00:00Z: 2 days 20:41:03.
-    let age = |category: &str, namespace: &str, kind: &str, name: &str| {
+    let per_object = |metric: &str, category: &str, namespace: &str, kind: &str, name: &str| {
         value(
             &samples,
-            "driftctl_oldest_finding_age_seconds",
+            metric,
             &labels(&[
                 ("category", category),
                 ("namespace", namespace),
@@ -317,6 +317,12 @@ fn prometheus_output_is_valid_openmetrics_with_the_audits_numbers() {
                 ("name", name),
             ]),
         )
+    };
+    let age = |c: &str, ns: &str, k: &str, n: &str| {
+        per_object("driftctl_oldest_finding_age_seconds", c, ns, k, n)
+    };
+    let untimed = |c: &str, ns: &str, k: &str, n: &str| {
+        per_object("driftctl_findings_without_time", c, ns, k, n)
     };
     assert_eq!(
         age("image", "ml-serving", "Deployment", "fraud-detector"),
@@ -324,18 +330,6 @@ fn prometheus_output_is_valid_openmetrics_with_the_audits_numbers() {
     );
     // The scale subresource records no time, nor does a missing object:
     // no age rather than a made-up one, counted apart for `for:` alerts.
-    let untimed = |category: &str, namespace: &str, kind: &str, name: &str| {
-        value(
-            &samples,
-            "driftctl_findings_without_time",
-            &labels(&[
-                ("category", category),
-                ("namespace", namespace),
-                ("kind", kind),
-                ("name", name),
-            ]),
-        )
-    };
     assert_eq!(
         age("controller", "prod", "Deployment", "checkout-api"),
         None

@@ -18,14 +18,19 @@ fn kubectl_dir() -> PathBuf {
         .expect("kubectl is on PATH (it ships on the development and CI machines)")
 }
 
-/// A PATH of a directory holding only `kubectl-drift`, then kubectl's own.
-fn plugin_path(bin: &Path) -> std::ffi::OsString {
+/// A home directory, and a PATH of a directory holding only
+/// `kubectl-drift` (the installed plugin) followed by kubectl's own.
+fn plugin_path() -> (tempfile::TempDir, PathBuf, std::ffi::OsString) {
+    let home = tempfile::tempdir().unwrap();
+    let bin = home.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
     std::os::unix::fs::symlink(
         env!("CARGO_BIN_EXE_kubectl-drift"),
         bin.join("kubectl-drift"),
     )
     .unwrap();
-    std::env::join_paths([bin.to_path_buf(), kubectl_dir()]).unwrap()
+    let path = std::env::join_paths([bin.clone(), kubectl_dir()]).unwrap();
+    (home, bin, path)
 }
 
 fn kubectl(path: &std::ffi::OsStr, home: &Path, args: &[String]) -> Output {
@@ -49,10 +54,7 @@ fn kubectl(path: &std::ffi::OsStr, home: &Path, args: &[String]) -> Output {
 
 #[test]
 fn kubectl_plugin_list_finds_kubectl_drift() {
-    let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    let path = plugin_path(&bin);
+    let (dir, bin, path) = plugin_path();
     let out = kubectl(&path, dir.path(), &["plugin".into(), "list".into()]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
@@ -67,10 +69,7 @@ fn kubectl_plugin_list_finds_kubectl_drift() {
 
 #[test]
 fn kubectl_drift_diff_behaves_like_driftctl_diff() {
-    let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    let path = plugin_path(&bin);
+    let (dir, _, path) = plugin_path();
     let cases: Vec<Vec<String>> = vec![
         demo_args("drifted", &[]),
         demo_args("drifted", &["--output", "json"]),
@@ -110,10 +109,7 @@ fn kubectl_drift_diff_behaves_like_driftctl_diff() {
 
 #[test]
 fn kubectl_drift_help_names_the_plugin_command() {
-    let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    let path = plugin_path(&bin);
+    let (dir, _, path) = plugin_path();
     let out = kubectl(
         &path,
         dir.path(),

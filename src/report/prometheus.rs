@@ -67,18 +67,9 @@ pub fn render(report: &Report) -> String {
         "Age of the oldest finding of each category on each object, from the time its live value was written (findings without a recorded write time have no series).",
     );
     let now = report.now.as_second();
-    for ((namespace, kind, name, category), since) in &oldest {
-        sample(
-            &mut out,
-            age,
-            &[
-                ("category", category.as_str()),
-                ("namespace", namespace),
-                ("kind", kind),
-                ("name", name),
-            ],
-            &(now - since).max(0).to_string(),
-        );
+    for (key, since) in &oldest {
+        let value = (now - since).max(0).to_string();
+        sample(&mut out, age, &object_labels(key), &value);
     }
 
     // Their age is unknown: an alert waits on them with `for:` instead.
@@ -89,18 +80,8 @@ pub fn render(report: &Report) -> String {
         None,
         "Findings with no recorded write time (missing objects, scale subresource writes) per object and category; alert on them with a for: clause.",
     );
-    for ((namespace, kind, name, category), n) in &untimed {
-        sample(
-            &mut out,
-            without_time,
-            &[
-                ("category", category.as_str()),
-                ("namespace", namespace),
-                ("kind", kind),
-                ("name", name),
-            ],
-            &n.to_string(),
-        );
+    for (key, n) in &untimed {
+        sample(&mut out, without_time, &object_labels(key), &n.to_string());
     }
 
     let scalars: [(&str, Option<&str>, &str, String); 6] = [
@@ -160,6 +141,18 @@ pub fn render(report: &Report) -> String {
     );
     out.push_str("# EOF\n");
     out
+}
+
+/// Labels of a per-object series.
+fn object_labels<'a>(
+    (namespace, kind, name, category): &(&'a str, &'a str, &'a str, Category),
+) -> [(&'static str, &'a str); 4] {
+    [
+        ("category", category.as_str()),
+        ("namespace", namespace),
+        ("kind", kind),
+        ("name", name),
+    ]
 }
 
 fn family(out: &mut String, name: &str, unit: Option<&str>, help: &str) {
