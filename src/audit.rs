@@ -80,6 +80,14 @@ pub fn audit(
         .clone()
         .or_else(|| live.default_namespace())
         .unwrap_or_else(|| "default".to_string());
+    let declared_types: BTreeSet<(String, String)> = desired
+        .iter()
+        .map(|o| {
+            let r = o.object_ref();
+            (r.api_version, r.kind)
+        })
+        .collect();
+    live.discover(&declared_types.into_iter().collect::<Vec<_>>())?;
     let mut scoped = Vec::new();
     for mut object in desired {
         let r = object.object_ref();
@@ -276,8 +284,12 @@ pub fn audit(
         })
         .cloned()
         .collect();
+    let mut tracked_unread = Vec::new();
     for (label, value, namespace_label) in &tracking {
         let tracked = live.fetch_tracked(&query.types, label, value)?;
+        tracked_unread.extend(tracked.unread.into_iter().filter(|u| {
+            desired_kinds.contains(&(group_of(&u.api_version).to_string(), u.kind.clone()))
+        }));
         candidates.extend(
             tracked
                 .objects
@@ -328,6 +340,18 @@ pub fn audit(
                 reason: format!("orphans not checked: {}", u.reason),
             });
         }
+    }
+
+    for u in tracked_unread {
+        unchecked.push(Unchecked {
+            object: ObjectRef {
+                api_version: u.api_version,
+                kind: u.kind,
+                namespace: u.namespace,
+                name: "*".into(),
+            },
+            reason: format!("orphans not checked: {}", u.reason),
+        });
     }
 
     let now = options.now.unwrap_or_else(jiff::Timestamp::now);

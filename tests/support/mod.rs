@@ -1,0 +1,4 @@
+//! Test support: the replaying API server and what it serves.
+#![allow(dead_code)]
+
+pub mod server;
