@@ -572,3 +572,111 @@ fn the_progress_bar_shows_on_a_terminal_unless_quiet() {
     let quiet = run(true);
     assert!(!quiet.contains("reading the cluster"), "{quiet:?}");
 }
+
+/// A synthetic cluster over more namespaces than driftctl lists one by one.
+fn wide_cluster(dir: &Path) -> (ApiServer, std::path::PathBuf, usize) {
+    let tree = dir.join("tree");
+    let (recording, declared) = support::scale::build(12, 1, &tree);
+    (ApiServer::start(recording), tree, declared)
+}
+
+fn diff_tree(tree: &Path, kubeconfig: &Path) -> Output {
+    driftctl(&[
+        "diff".into(),
+        tree.display().to_string(),
+        "--kubeconfig".into(),
+        kubeconfig.display().to_string(),
+        "--output".into(),
+        "json".into(),
+        "--now".into(),
+        NOW.into(),
+    ])
+}
+
+/// The image findings of a synthetic cluster: `kubectl set image` changed
+/// svc-1 in team-005 (cloned as bench-005).
+fn assert_wide_findings(out: &Output) {
+    let report = report(out);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["category"], "image");
+    assert_eq!(findings[0]["object"]["namespace"], "bench-005");
+    assert_eq!(findings[0]["object"]["name"], "svc-1");
+    assert_eq!(findings[0]["manager"], "kubectl-set");
+}
+
+#[test]
+fn many_namespaces_are_read_with_one_cluster_wide_list_per_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, tree, declared) = wide_cluster(dir.path());
+    server.max_page(50);
+    let kubeconfig = server.kubeconfig(dir.path(), None);
+    let out = diff_tree(&tree, &kubeconfig);
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    assert_wide_findings(&out);
+    assert_eq!(report(&out)["summary"]["complete"], true);
+    assert_eq!(declared, 12 * 10);
+    let gets = server.gets();
+    assert!(
+        !gets.iter().any(|u| u.contains("/namespaces/bench-")),
+        "no per-namespace list: {gets:?}"
+    );
+    let pages = gets
+        .iter()
+        .filter(|u| u.starts_with("/api/v1/configmaps?"))
+        .count();
+    assert!(pages > 1, "the cluster-wide list was paginated: {gets:?}");
+}
+
+#[test]
+fn a_forbidden_cluster_wide_list_falls_back_to_one_list_per_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, tree, _) = wide_cluster(dir.path());
+    server.fail(
+        Match::Exact("/apis/apps/v1/deployments".into()),
+        Fault::Status(403),
+    );
+    let kubeconfig = server.kubeconfig(dir.path(), None);
+    let out = diff_tree(&tree, &kubeconfig);
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    assert_wide_findings(&out);
+    assert_eq!(report(&out)["summary"]["complete"], true);
+    let per_namespace = server
+        .gets()
+        .iter()
+        .filter(|u| u.starts_with("/apis/apps/v1/namespaces/bench-"))
+        .count();
+    assert_eq!(per_namespace, 12);
+}
+
+#[test]
+fn the_test_server_reads_selectors_like_the_api_server() {
+    use support::server::{LabelSelector, decode};
+    let labels: std::collections::BTreeMap<String, String> =
+        [("app".to_string(), "web".to_string())]
+            .into_iter()
+            .collect();
+    let yes = [
+        "app=web",
+        "app==web",
+        "app",
+        "!team",
+        "app in (web,api)",
+        "app notin (db)",
+    ];
+    for s in yes {
+        assert!(LabelSelector::parse(s).unwrap().matches(&labels), "{s}");
+    }
+    let no = [
+        "app=api",
+        "app!=web",
+        "team",
+        "!app",
+        "app in (db)",
+        "app,team",
+    ];
+    for s in no {
+        assert!(!LabelSelector::parse(s).unwrap().matches(&labels), "{s}");
+    }
+    assert_eq!(decode("a%2Fb%3Dc+d"), "a/b=c d");
+}
