@@ -77,8 +77,10 @@ impl Cluster {
         let server = server.trim_end_matches('/').to_string();
         // Our own retries (bounded, observable); kube's would retry for minutes.
         config.default_retry = false;
+        // The request timeout bounds each whole exchange (request::Api); the
+        // connection gets the same limit.
         config.connect_timeout = Some(options.request_timeout);
-        config.read_timeout = Some(options.request_timeout);
+        config.read_timeout = None;
         config.write_timeout = Some(options.request_timeout);
         let default_namespace = config.default_namespace.clone();
         let client = {

@@ -128,7 +128,7 @@ impl Api {
                 .client
                 .send(request)
                 .await
-                .map_err(|e| (Failure::Transport(transport_reason(&e)), None))?;
+                .map_err(|e| (transport_failure(&e, self.timeout), None))?;
             let status = response.status();
             let retry_after = response
                 .headers()
@@ -354,16 +354,22 @@ fn json_reason(e: &serde_json::Error) -> String {
 
 /// A transport error in plain words: the innermost cause says most
 /// (connection refused, reset, certificate rejected).
-fn transport_reason(e: &kube::Error) -> String {
+fn transport_failure(e: &kube::Error, timeout: Duration) -> Failure {
     let mut innermost: &(dyn std::error::Error + 'static) = e;
     while let Some(source) = innermost.source() {
         innermost = source;
     }
+    if innermost
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+    {
+        return Failure::Timeout(timeout);
+    }
     let text = innermost.to_string();
     if text.contains("before message completed") {
-        format!("the answer was cut short ({text})")
+        Failure::Transport(format!("the answer was cut short ({text})"))
     } else {
-        text
+        Failure::Transport(text)
     }
 }
 

@@ -195,6 +195,8 @@ pub enum Fault {
     CutBody,
     /// 200 with this body instead of the recorded one.
     Body(Bytes),
+    /// This error status with this body (a proxy's page, not a Status).
+    StatusBody(u16, Bytes),
     /// 429 Too Many Requests with this Retry-After (seconds).
     TooMany(u64),
     /// Every LIST page says there is another.
@@ -483,6 +485,9 @@ async fn answer(state: &State, request: Request<hyper::body::Incoming>) -> Respo
             tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
         }
         Some(Fault::Body(bytes)) => return json_response(StatusCode::OK, bytes),
+        Some(Fault::StatusBody(code, bytes)) => {
+            return json_response(StatusCode::from_u16(code).unwrap(), bytes);
+        }
         Some(Fault::CutBody) => {
             let whole = match render(state, &path, &query, false) {
                 Some(Ok(bytes)) => bytes,
