@@ -680,3 +680,11 @@ fn the_test_server_reads_selectors_like_the_api_server() {
     }
     assert_eq!(decode("a%2Fb%3Dc+d"), "a/b=c d");
 }
+
+#[test]
+fn a_transient_error_on_first_contact_is_retried() {
+    let server = ApiServer::ml_platform("clean");
+    server.fail_times(Match::Exact("/apis".into()), Fault::Status(503), Some(1));
+    let out = audit(&server, &[]);
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+}

@@ -3,7 +3,7 @@
 //! needs, never cached across runs (CRDs come and go).
 
 use super::Scope;
-use super::request::{ATTEMPTS, Api, CallError};
+use super::request::{Api, CallError, Retry};
 use crate::model::group_of;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -111,7 +111,7 @@ impl Discovery {
         if self.groups.is_some() {
             return Ok(());
         }
-        let list: GroupList = api.get_json("/apis", 1).await?;
+        let list: GroupList = api.get_json("/apis", Retry::ServerErrors).await?;
         self.groups = Some(
             list.groups
                 .into_iter()
@@ -160,7 +160,7 @@ impl Discovery {
             }
         }
         match api
-            .get_json::<ResourceList>(&base_path(api_version), ATTEMPTS)
+            .get_json::<ResourceList>(&base_path(api_version), Retry::All)
             .await
         {
             Ok(list) => Served::Resources(

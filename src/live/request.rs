@@ -10,6 +10,16 @@ use std::time::Duration;
 
 /// Tries per request: the first and three retries.
 pub const ATTEMPTS: u32 = 4;
+
+/// Which failures a request retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// 429, 5xx, timeouts and dropped connections, up to [`ATTEMPTS`] tries.
+    All,
+    /// The first contact: a server that is down or silent ends the audit at
+    /// once (exit 2 within the request timeout); 429 and 5xx are retried.
+    ServerErrors,
+}
 /// First retry delay; doubled each retry.
 const BACKOFF: Duration = Duration::from_millis(250);
 /// Longest wait a Retry-After header can ask for: a server asking for
@@ -57,7 +67,10 @@ fn suffix(message: &Option<String>) -> String {
 }
 
 impl Failure {
-    fn retryable(&self) -> bool {
+    fn retryable(&self, retry: Retry) -> bool {
+        if retry == Retry::ServerErrors && !matches!(self, Failure::Status { .. }) {
+            return false;
+        }
         match self {
             Failure::Status { code, .. } => *code == 429 || *code >= 500,
             Failure::Timeout(_) | Failure::Transport(_) => true,
@@ -180,8 +193,9 @@ impl Api {
         }
     }
 
-    /// GET `path` with up to `attempts` tries.
-    pub async fn get(&self, path: &str, attempts: u32) -> Result<Bytes, CallError> {
+    /// GET `path`, retrying as `retry` says.
+    pub async fn get(&self, path: &str, retry: Retry) -> Result<Bytes, CallError> {
+        let attempts = ATTEMPTS;
         let mut tried = 0;
         loop {
             tried += 1;
@@ -191,7 +205,7 @@ impl Api {
             match self.attempt(path).await {
                 Ok(body) => return Ok(body),
                 Err((failure, retry_after)) => {
-                    if !failure.retryable() || tried >= attempts {
+                    if !failure.retryable(retry) || tried >= attempts {
                         return Err(CallError {
                             path: path.to_string(),
                             failure,
@@ -216,9 +230,9 @@ impl Api {
     pub async fn get_json<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
-        attempts: u32,
+        retry: Retry,
     ) -> Result<T, CallError> {
-        let body = self.get(path, attempts).await?;
+        let body = self.get(path, retry).await?;
         serde_json::from_slice(&body).map_err(|e| CallError {
             path: path.to_string(),
             failure: Failure::Invalid(json_reason(&e)),
@@ -243,7 +257,7 @@ impl Api {
                 url.push_str("&continue=");
                 url.push_str(&encode(t));
             }
-            let body = self.get(&url, ATTEMPTS).await?;
+            let body = self.get(&url, Retry::All).await?;
             bytes_read += body.len();
             let page: Page = serde_json::from_slice(&body).map_err(|e| CallError {
                 path: url.clone(),
@@ -431,12 +445,18 @@ mod tests {
             text: String::new(),
             message: None,
         };
-        assert!(status(429).retryable());
-        assert!(status(500).retryable());
-        assert!(status(503).retryable());
-        assert!(!status(403).retryable());
-        assert!(!status(404).retryable());
-        assert!(Failure::Timeout(Duration::from_secs(1)).retryable());
-        assert!(!Failure::TooLarge.retryable());
+        let all = Retry::All;
+        assert!(status(429).retryable(all));
+        assert!(status(500).retryable(all));
+        assert!(status(503).retryable(all));
+        assert!(!status(403).retryable(all));
+        assert!(!status(404).retryable(all));
+        assert!(Failure::Timeout(Duration::from_secs(1)).retryable(all));
+        assert!(Failure::Transport("reset".into()).retryable(all));
+        assert!(!Failure::TooLarge.retryable(all));
+        let first = Retry::ServerErrors;
+        assert!(status(503).retryable(first));
+        assert!(!Failure::Timeout(Duration::from_secs(1)).retryable(first));
+        assert!(!Failure::Transport("connection refused".into()).retryable(first));
     }
 }
