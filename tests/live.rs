@@ -688,3 +688,28 @@ fn a_transient_error_on_first_contact_is_retried() {
     let out = audit(&server, &[]);
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
 }
+
+#[test]
+fn secret_values_never_appear_in_a_live_audit() {
+    let server = ApiServer::ml_platform("drifted");
+    let secrets = secrets_never_shown();
+    for extra in [
+        &["--output", "json", "--debug"][..],
+        &["--output", "text", "--verbose", "--color", "always"][..],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = server.kubeconfig(dir.path(), None);
+        let out = driftctl(&live_args(&kubeconfig, extra));
+        assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+        for secret in &secrets {
+            assert!(
+                !out.stdout.contains(secret.as_str()),
+                "{extra:?} stdout shows {secret}"
+            );
+            assert!(
+                !out.stderr.contains(secret.as_str()),
+                "{extra:?} stderr shows {secret}"
+            );
+        }
+    }
+}
