@@ -46,7 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'driftctl' -ScriptBlock {
             [CompletionResult]::new('--min-age', '--min-age', [CompletionResultType]::ParameterName, 'Report only differences whose live value has been in place at least this long (e.g. 30m, 2h, 3d)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time limit for each request to the API server, e.g. 10s, 1m')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time limit for each request to the API server (answer included), e.g. 10s, 1m')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on the whole audit after this long (exit 2), e.g. 5m; no limit by default')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Most API requests in flight at once')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Measure ages from this time (RFC 3339) instead of now: reproducible reports')

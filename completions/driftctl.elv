@@ -42,7 +42,7 @@ set edit:completion:arg-completer[driftctl] = {|@words|
             cand --min-age 'Report only differences whose live value has been in place at least this long (e.g. 30m, 2h, 3d)'
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)'
             cand --context 'Kubeconfig context to use'
-            cand --request-timeout 'Time limit for each request to the API server, e.g. 10s, 1m'
+            cand --request-timeout 'Time limit for each request to the API server (answer included), e.g. 10s, 1m'
             cand --timeout 'Give up on the whole audit after this long (exit 2), e.g. 5m; no limit by default'
             cand --concurrency 'Most API requests in flight at once'
             cand --now 'Measure ages from this time (RFC 3339) instead of now: reproducible reports'

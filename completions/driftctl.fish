@@ -55,7 +55,7 @@ complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l argocd-app -d
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l min-age -d 'Report only differences whose live value has been in place at least this long (e.g. 30m, 2h, 3d)' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' -r -F
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l context -d 'Kubeconfig context to use' -r
-complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l request-timeout -d 'Time limit for each request to the API server, e.g. 10s, 1m' -r
+complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l request-timeout -d 'Time limit for each request to the API server (answer included), e.g. 10s, 1m' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l timeout -d 'Give up on the whole audit after this long (exit 2), e.g. 5m; no limit by default' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l concurrency -d 'Most API requests in flight at once' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l now -d 'Measure ages from this time (RFC 3339) instead of now: reproducible reports' -r

@@ -16,6 +16,7 @@ use crate::source::{self, DesiredObject};
 use anyhow::Result;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 /// Labels (and the namespace label paired with them) by which GitOps tools
 /// track what they deployed.
@@ -62,7 +63,7 @@ const SCALABLE: &[(&str, &str)] = &[
 #[derive(Default)]
 struct Subject {
     labels: Map<String, Value>,
-    live: Option<Value>,
+    live: Option<Rc<Value>>,
 }
 
 /// Runs the audit of `desired` against `live`.
@@ -80,6 +81,14 @@ pub fn audit(
         .clone()
         .or_else(|| live.default_namespace())
         .unwrap_or_else(|| "default".to_string());
+    let declared_types: BTreeSet<(String, String)> = desired
+        .iter()
+        .map(|o| {
+            let r = o.object_ref();
+            (r.api_version, r.kind)
+        })
+        .collect();
+    live.discover(&declared_types.into_iter().collect::<Vec<_>>())?;
     let mut scoped = Vec::new();
     for mut object in desired {
         let r = object.object_ref();
@@ -100,7 +109,12 @@ pub fn audit(
             }
         }
     }
-    let objects: Vec<DesiredObject> = scoped.iter().map(|(o, _)| o.clone()).collect();
+    let mut types: BTreeMap<(String, String), bool> = BTreeMap::new();
+    for (object, namespaced) in &scoped {
+        let r = object.object_ref();
+        types.insert((r.api_version, r.kind), *namespaced);
+    }
+    let objects: Vec<DesiredObject> = scoped.into_iter().map(|(o, _)| o).collect();
     source::reject_duplicates(&objects)?;
 
     // One query per desired type, over every desired namespace (the orphan scope).
@@ -108,11 +122,6 @@ pub fn audit(
         .iter()
         .filter_map(|o| o.object_ref().namespace)
         .collect();
-    let mut types: BTreeMap<(String, String), bool> = BTreeMap::new();
-    for (object, namespaced) in &scoped {
-        let r = object.object_ref();
-        types.insert((r.api_version, r.kind), *namespaced);
-    }
     // Live-only HPAs (KEDA's keda-hpa-*, hand-made ones) delegate replicas
     // too: read them for context, never as orphans.
     let desired_kinds: HashSet<(String, String)> = types
@@ -151,13 +160,16 @@ pub fn audit(
         .filter(|u| desired_kinds.contains(&(group_of(&u.api_version).to_string(), u.kind.clone())))
         .collect();
 
-    let mut live_by_identity: HashMap<Identity, Vec<Value>> = HashMap::new();
+    // Shared, not copied: a live object is held once whether it is compared,
+    // matched by rules or reported as an orphan (10,000 objects are hundreds
+    // of MB as JSON values).
+    let mut live_by_identity: HashMap<Identity, Vec<Rc<Value>>> = HashMap::new();
     for object in state.objects {
         if let Some(r) = ObjectRef::from_value(&object) {
             live_by_identity
                 .entry(r.identity())
                 .or_default()
-                .push(object);
+                .push(Rc::new(object));
         }
     }
 
@@ -187,13 +199,13 @@ pub fn audit(
             Subject {
                 labels: twins
                     .and_then(|t| t.first())
-                    .map(labels)
+                    .map(|t| labels(t))
                     .unwrap_or_else(|| labels(&object.value)),
                 live: twins.and_then(|t| t.first()).cloned(),
             },
         );
         let flux_off = std::iter::once(&object.value)
-            .chain(twins.into_iter().flatten())
+            .chain(twins.into_iter().flatten().map(|t| &**t))
             .find_map(flux_unmanaged);
         if let Some(reason) = flux_off {
             if let Some(twin) = twins.and_then(|t| t.first()) {
@@ -265,7 +277,7 @@ pub fn audit(
     }
 
     // Orphans: live objects in scope that Git does not declare.
-    let mut candidates: Vec<Value> = live_by_identity
+    let mut candidates: Vec<Rc<Value>> = live_by_identity
         .values()
         .flatten()
         .filter(|o| o["metadata"].get("namespace").is_some())
@@ -276,8 +288,12 @@ pub fn audit(
         })
         .cloned()
         .collect();
+    let mut tracked_unread = Vec::new();
     for (label, value, namespace_label) in &tracking {
         let tracked = live.fetch_tracked(&query.types, label, value)?;
+        tracked_unread.extend(tracked.unread.into_iter().filter(|u| {
+            desired_kinds.contains(&(group_of(&u.api_version).to_string(), u.kind.clone()))
+        }));
         candidates.extend(
             tracked
                 .objects
@@ -285,7 +301,8 @@ pub fn audit(
                 .filter(|o| match namespace_label {
                     Some((key, ns)) => o["metadata"]["labels"][key].as_str() == Some(ns),
                     None => true,
-                }),
+                })
+                .map(Rc::new),
         );
     }
     let mut seen = HashSet::new();
@@ -328,6 +345,18 @@ pub fn audit(
                 reason: format!("orphans not checked: {}", u.reason),
             });
         }
+    }
+
+    for u in tracked_unread {
+        unchecked.push(Unchecked {
+            object: ObjectRef {
+                api_version: u.api_version,
+                kind: u.kind,
+                namespace: u.namespace,
+                name: "*".into(),
+            },
+            reason: format!("orphans not checked: {}", u.reason),
+        });
     }
 
     let now = options.now.unwrap_or_else(jiff::Timestamp::now);
@@ -374,7 +403,7 @@ fn apply_rules(
     let no_labels = Map::new();
     for mut finding in findings {
         let subject = subjects.get(&finding.object.identity());
-        let live = subject.and_then(|s| s.live.as_ref());
+        let live = subject.and_then(|s| s.live.as_deref());
         let path = finding
             .path
             .as_deref()
@@ -445,12 +474,12 @@ fn unread_reason(unread: &[UnreadType], object: &ObjectRef) -> Option<String> {
 /// Objects whose `spec.replicas` a HorizontalPodAutoscaler (from Git or live) sets.
 fn autoscaled_targets(
     desired: &[DesiredObject],
-    live: &HashMap<Identity, Vec<Value>>,
+    live: &HashMap<Identity, Vec<Rc<Value>>>,
 ) -> HashSet<Identity> {
     let hpas = desired
         .iter()
         .map(|o| &o.value)
-        .chain(live.values().flatten())
+        .chain(live.values().flatten().map(|o| &**o))
         .filter(|o| {
             o["kind"] == "HorizontalPodAutoscaler"
                 && group_of(o["apiVersion"].as_str().unwrap_or_default()) == "autoscaling"

@@ -121,16 +121,16 @@ pub struct DiffArgs {
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 
-    /// Time limit for each request to the API server, e.g. 10s, 1m.
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    pub request_timeout: String,
+    /// Time limit for each request to the API server (answer included), e.g. 10s, 1m.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: std::time::Duration,
 
     /// Give up on the whole audit after this long (exit 2), e.g. 5m; no limit by default.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub timeout: Option<std::time::Duration>,
 
     /// Most API requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 16)]
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = at_least_one)]
     pub concurrency: usize,
 
     /// No progress bar, no notices on stderr.
@@ -140,6 +140,14 @@ pub struct DiffArgs {
     /// Measure ages from this time (RFC 3339) instead of now: reproducible reports.
     #[arg(long, value_name = "TIME", hide = true, env = "DRIFTCTL_NOW")]
     pub now: Option<String>,
+}
+
+/// `--concurrency 0` would never send a request.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) | Err(_) => Err("expected a whole number of at least 1".into()),
+        Ok(n) => Ok(n),
+    }
 }
 
 #[derive(Debug, Args)]

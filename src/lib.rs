@@ -215,10 +215,16 @@ fn diff(args: DiffArgs) -> Result<i32> {
     };
     let mut live: Box<dyn live::LiveSource> = match &args.live_snapshot {
         Some(path) => Box::new(live::snapshot::Snapshot::load(path)?),
-        None => bail!(
-            "reading a live cluster is not supported yet: pass --live-snapshot FILE \
-             (the output of `kubectl get -o yaml`)"
-        ),
+        None => Box::new(live::cluster::Cluster::connect(
+            &live::cluster::ClusterOptions {
+                kubeconfig: args.kubeconfig.clone(),
+                context: args.context.clone(),
+                request_timeout: args.request_timeout,
+                concurrency: args.concurrency,
+                progress: !args.quiet && std::io::stderr().is_terminal(),
+                verbose: (args.source.verbose || args.source.debug) && !args.quiet,
+            },
+        )?),
     };
     let options = audit_options(&args, &desired, now)?;
     let mut report = audit::audit(desired, live.as_mut(), &options)?;

@@ -2,6 +2,9 @@
 //! the Kubernetes API. Both answer the same two questions: how is a type
 //! scoped, and which objects of the desired types exist.
 
+pub mod cluster;
+pub mod discovery;
+pub mod request;
 pub mod snapshot;
 
 use anyhow::Result;
@@ -55,6 +58,12 @@ pub struct LiveState {
 
 /// A place live objects come from.
 pub trait LiveSource {
+    /// Learns how the cluster serves these `(apiVersion, kind)` pairs, all
+    /// at once, before `scope` is asked about each.
+    fn discover(&mut self, _types: &[(String, String)]) -> Result<()> {
+        Ok(())
+    }
+
     /// Scope of `kind` in `api_version`.
     fn scope(&mut self, api_version: &str, kind: &str) -> Result<Scope>;
 

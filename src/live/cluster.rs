@@ -1,0 +1,400 @@
+//! Live objects read from a Kubernetes API server, read-only: connected like
+//! kubectl (kubeconfig, context, in-cluster), one LIST per resource and
+//! namespace (or one cluster-wide), concurrent within `--concurrency`.
+
+use super::discovery::{Discovery, Resource};
+use super::request::{Api, CallError};
+use super::{LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
+use anyhow::{Context, Result, anyhow};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A type spread over more namespaces than this is read with one
+/// cluster-wide LIST (paginated): fewer round trips, and the API server
+/// answers it from its watch cache. Fewer namespaces are listed one by one
+/// so that a small audit never downloads a whole cluster's Secrets.
+pub const CLUSTER_WIDE_ABOVE: usize = 10;
+
+/// How to reach the cluster (the flags of `driftctl diff`).
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub request_timeout: Duration,
+    pub concurrency: usize,
+    /// A progress bar on stderr (a terminal, not `--quiet`).
+    pub progress: bool,
+    pub verbose: bool,
+}
+
+/// One API server, for the length of one audit.
+pub struct Cluster {
+    runtime: tokio::runtime::Runtime,
+    api: Arc<Api>,
+    discovery: Discovery,
+    default_namespace: String,
+    concurrency: usize,
+    progress: bool,
+    /// Objects of complete LISTs the audit was not given (other namespaces
+    /// of a cluster-wide LIST; every object of a cluster-scoped type), kept
+    /// for the tracking-label search: no second download of the same list.
+    elsewhere: HashMap<(String, String), Vec<Value>>,
+}
+
+/// One LIST to make.
+#[derive(Debug, Clone)]
+struct ListTask {
+    resource: Resource,
+    namespace: Option<String>,
+    selector: Option<String>,
+    /// Namespaces whose objects the audit wants (cluster-wide LISTs of
+    /// namespaced types); empty: every object.
+    wanted: Arc<BTreeSet<String>>,
+}
+
+/// What one LIST gave.
+struct ListResult {
+    task: ListTask,
+    outcome: Result<(Vec<Value>, Vec<Value>), CallError>,
+}
+
+impl Cluster {
+    /// Loads the kubeconfig (or the in-cluster config) and checks that the
+    /// server answers: an unreachable server or rejected credentials are an
+    /// error naming the server, within the request timeout.
+    pub fn connect(options: &ClusterOptions) -> Result<Cluster> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("cannot start the runtime for API requests")?;
+        let mut config = runtime.block_on(load_config(options))?;
+        let server = config.cluster_url.to_string();
+        let server = server.trim_end_matches('/').to_string();
+        // Our own retries (bounded, observable); kube's would retry for minutes.
+        config.default_retry = false;
+        // The request timeout bounds each whole exchange (request::Api); the
+        // connection gets the same limit.
+        config.connect_timeout = Some(options.request_timeout);
+        config.read_timeout = None;
+        config.write_timeout = Some(options.request_timeout);
+        let default_namespace = config.default_namespace.clone();
+        let client = {
+            let _guard = runtime.enter();
+            kube::Client::try_from(config)
+                .map_err(|e| anyhow!("cannot set up a client for {server}: {e}"))?
+        };
+        let api = Arc::new(Api::new(
+            client,
+            server.clone(),
+            options.request_timeout,
+            options.verbose,
+        ));
+        let mut discovery = Discovery::default();
+        runtime
+            .block_on(discovery.load_groups(&api))
+            .map_err(|e| unreachable(&server, &e))?;
+        Ok(Cluster {
+            runtime,
+            api,
+            discovery,
+            default_namespace,
+            concurrency: options.concurrency.max(1),
+            progress: options.progress,
+            elsewhere: HashMap::new(),
+        })
+    }
+
+    fn discover_versions(&mut self, api_versions: Vec<String>) {
+        let api = self.api.clone();
+        self.runtime
+            .block_on(self.discovery.load_versions(&api, &api_versions));
+    }
+
+    /// Runs `tasks` concurrently (at most `--concurrency` requests in
+    /// flight), falling back from a forbidden cluster-wide LIST to one LIST
+    /// per namespace. A 401 ends the audit: credentials are rejected.
+    fn run(&mut self, tasks: Vec<ListTask>, fallback: bool) -> Result<Vec<ListResult>> {
+        let bar = self.progress_bar(tasks.len());
+        let api = self.api.clone();
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
+        let results = self.runtime.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            let spawn = |set: &mut tokio::task::JoinSet<ListResult>, task: ListTask| {
+                let api = api.clone();
+                let limit = limit.clone();
+                set.spawn(async move {
+                    let outcome = async {
+                        let _permit = limit
+                            .acquire()
+                            .await
+                            .expect("the semaphore is never closed");
+                        let path = task.resource.list_path(task.namespace.as_deref());
+                        let wanted = task.wanted.clone();
+                        let mut outside = Vec::new();
+                        let items = api.list(&path, task.selector.as_deref()).await?;
+                        let mut inside = Vec::with_capacity(items.len());
+                        for mut item in items {
+                            set_type(&mut item, &task.resource);
+                            let ns = item["metadata"]["namespace"].as_str().unwrap_or_default();
+                            if wanted.is_empty() || wanted.contains(ns) {
+                                inside.push(item);
+                            } else {
+                                outside.push(item);
+                            }
+                        }
+                        Ok((inside, outside))
+                    }
+                    .await;
+                    ListResult { task, outcome }
+                });
+            };
+            for task in tasks {
+                spawn(&mut set, task);
+            }
+            let mut results = Vec::new();
+            while let Some(joined) = set.join_next().await {
+                let result = joined.map_err(|e| anyhow!("an API request task failed: {e}"))?;
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+                if let Err(e) = &result.outcome {
+                    if e.failure.code() == Some(401) {
+                        return Err(anyhow!(
+                            "the cluster at {} rejected the credentials: {e}",
+                            api.server
+                        ));
+                    }
+                    if fallback
+                        && e.failure.code() == Some(403)
+                        && result.task.namespace.is_none()
+                        && result.task.resource.namespaced
+                    {
+                        // Not allowed cluster-wide: ask namespace by namespace.
+                        if let Some(bar) = &bar {
+                            bar.inc_length(result.task.wanted.len() as u64);
+                        }
+                        for ns in result.task.wanted.iter() {
+                            spawn(
+                                &mut set,
+                                ListTask {
+                                    namespace: Some(ns.clone()),
+                                    wanted: Arc::new(BTreeSet::new()),
+                                    ..result.task.clone()
+                                },
+                            );
+                        }
+                        continue;
+                    }
+                }
+                results.push(result);
+            }
+            Ok(results)
+        });
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        results
+    }
+
+    fn progress_bar(&self, total: usize) -> Option<indicatif::ProgressBar> {
+        if !self.progress {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} reading the cluster {bar:30} {pos}/{len} lists",
+            )
+            .expect("the progress template is valid"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Some(bar)
+    }
+
+    /// The served resource of each queried type; unserved types are dropped
+    /// (the audit already lists their objects as unchecked).
+    fn resolve(&mut self, types: &[TypeQuery]) -> Vec<(Resource, TypeQuery)> {
+        let versions: BTreeSet<String> = types.iter().map(|t| t.api_version.clone()).collect();
+        self.discover_versions(versions.into_iter().collect());
+        types
+            .iter()
+            .filter_map(|t| {
+                self.discovery
+                    .resolve(&t.api_version, &t.kind)
+                    .ok()
+                    .map(|r| (r, t.clone()))
+            })
+            .collect()
+    }
+}
+
+/// Items of a LIST carry no apiVersion and kind: the list's type is theirs.
+fn set_type(item: &mut Value, resource: &Resource) {
+    if let Some(object) = item.as_object_mut() {
+        object.insert(
+            "apiVersion".into(),
+            Value::String(resource.api_version.clone()),
+        );
+        object.insert("kind".into(), Value::String(resource.kind.clone()));
+    }
+}
+
+fn unreachable(server: &str, e: &CallError) -> anyhow::Error {
+    match e.failure.code() {
+        Some(401) => anyhow!("the cluster at {server} rejected the credentials: {e}"),
+        Some(403) => {
+            anyhow!("the cluster at {server} refused API discovery to these credentials: {e}")
+        }
+        Some(_) => anyhow!("the cluster at {server} answered API discovery with an error: {e}"),
+        None => anyhow!("cannot reach the cluster at {server}: {e}"),
+    }
+}
+
+/// The kubeconfig like kubectl reads it: `--kubeconfig`, else `$KUBECONFIG`
+/// or `~/.kube/config`, else the Pod's service account (in-cluster).
+async fn load_config(options: &ClusterOptions) -> Result<kube::Config> {
+    let select = KubeConfigOptions {
+        context: options.context.clone(),
+        cluster: None,
+        user: None,
+    };
+    if let Some(path) = &options.kubeconfig {
+        let file = Kubeconfig::read_from(path)
+            .map_err(|e| anyhow!("{}: cannot read the kubeconfig: {e}", path.display()))?;
+        return kube::Config::from_custom_kubeconfig(file, &select)
+            .await
+            .map_err(|e| anyhow!("{}: {e}", path.display()));
+    }
+    if options.context.is_some() {
+        return kube::Config::from_kubeconfig(&select)
+            .await
+            .map_err(|e| anyhow!("kubeconfig ($KUBECONFIG or ~/.kube/config): {e}"));
+    }
+    kube::Config::infer().await.map_err(|e| {
+        anyhow!(
+            "no cluster to read: {e}; pass --kubeconfig, set KUBECONFIG, or use \
+             --live-snapshot FILE for an offline audit"
+        )
+    })
+}
+
+impl LiveSource for Cluster {
+    fn discover(&mut self, types: &[(String, String)]) -> Result<()> {
+        let versions: BTreeSet<String> = types.iter().map(|(v, _)| v.clone()).collect();
+        self.discover_versions(versions.into_iter().collect());
+        Ok(())
+    }
+
+    fn scope(&mut self, api_version: &str, kind: &str) -> Result<Scope> {
+        self.discover_versions(vec![api_version.to_string()]);
+        Ok(self.discovery.scope(api_version, kind))
+    }
+
+    fn fetch(&mut self, query: &LiveQuery) -> Result<LiveState> {
+        let mut tasks = Vec::new();
+        for (resource, query) in self.resolve(&query.types) {
+            if !resource.namespaced {
+                tasks.push(ListTask {
+                    resource,
+                    namespace: None,
+                    selector: None,
+                    wanted: Arc::new(BTreeSet::new()),
+                });
+            } else if query.namespaces.len() > CLUSTER_WIDE_ABOVE {
+                tasks.push(ListTask {
+                    resource,
+                    namespace: None,
+                    selector: None,
+                    wanted: Arc::new(query.namespaces.clone()),
+                });
+            } else {
+                for ns in &query.namespaces {
+                    tasks.push(ListTask {
+                        resource: resource.clone(),
+                        namespace: Some(ns.clone()),
+                        selector: None,
+                        wanted: Arc::new(BTreeSet::new()),
+                    });
+                }
+            }
+        }
+        let mut state = LiveState::default();
+        for result in self.run(tasks, true)? {
+            let task = result.task;
+            match result.outcome {
+                Ok((inside, outside)) => {
+                    let key = (
+                        task.resource.api_version.clone(),
+                        task.resource.kind.clone(),
+                    );
+                    if !task.resource.namespaced {
+                        self.elsewhere.insert(key, inside.clone());
+                    } else if task.namespace.is_none() {
+                        self.elsewhere.insert(key, outside);
+                    }
+                    state.objects.extend(inside);
+                }
+                Err(e) => state.unread.push(UnreadType {
+                    api_version: task.resource.api_version.clone(),
+                    kind: task.resource.kind.clone(),
+                    namespace: task.namespace.clone(),
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        Ok(state)
+    }
+
+    fn fetch_tracked(
+        &mut self,
+        types: &[TypeQuery],
+        label: &str,
+        value: &str,
+    ) -> Result<LiveState> {
+        let mut state = LiveState::default();
+        let mut tasks = Vec::new();
+        for (resource, _) in self.resolve(types) {
+            let key = (resource.api_version.clone(), resource.kind.clone());
+            if let Some(elsewhere) = self.elsewhere.get(&key) {
+                // Listed whole already: the rest of the cluster is here.
+                state.objects.extend(
+                    elsewhere
+                        .iter()
+                        .filter(|o| o["metadata"]["labels"][label].as_str() == Some(value))
+                        .cloned(),
+                );
+                continue;
+            }
+            tasks.push(ListTask {
+                resource,
+                namespace: None,
+                selector: Some(format!("{label}={value}")),
+                wanted: Arc::new(BTreeSet::new()),
+            });
+        }
+        for result in self.run(tasks, false)? {
+            match result.outcome {
+                Ok((objects, _)) => state.objects.extend(objects),
+                Err(e) => state.unread.push(UnreadType {
+                    api_version: result.task.resource.api_version.clone(),
+                    kind: result.task.resource.kind.clone(),
+                    namespace: None,
+                    reason: format!("objects labelled {label}={value} elsewhere: {e}"),
+                }),
+            }
+        }
+        Ok(state)
+    }
+
+    fn default_namespace(&self) -> Option<String> {
+        Some(self.default_namespace.clone())
+    }
+}

@@ -1,0 +1,462 @@
+//! GET requests to the API server: one time limit per attempt, bounded
+//! retries with backoff (429 with Retry-After, 5xx, timeouts, cut bodies),
+//! capped answer sizes, and paginated LISTs that cannot run forever.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use serde::Deserialize;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Tries per request: the first and three retries.
+pub const ATTEMPTS: u32 = 4;
+
+/// Which failures a request retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// 429, 5xx, timeouts and dropped connections, up to [`ATTEMPTS`] tries.
+    All,
+    /// The first contact: a server that is down or silent ends the audit at
+    /// once (exit 2 within the request timeout); 429 and 5xx are retried.
+    ServerErrors,
+}
+/// First retry delay; doubled each retry.
+const BACKOFF: Duration = Duration::from_millis(250);
+/// Longest wait a Retry-After header can ask for: a server asking for
+/// minutes gets the request marked unchecked instead of a hung audit.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// Largest answer read: a page of 500 objects is a few MB; more is a server
+/// (or an object) out of bounds, and memory is kept for the audit.
+pub const MAX_BODY: usize = 64 << 20;
+/// Objects per LIST page, as kubectl asks.
+pub const PAGE_SIZE: usize = 500;
+/// Pages per LIST: 1,000 pages of 500 is half a million objects of one type
+/// in scope; past that the server is taken to be paginating forever.
+pub const MAX_PAGES: usize = 1_000;
+/// Bytes read per LIST over all its pages.
+pub const MAX_LIST_BYTES: usize = 512 << 20;
+
+/// Why a GET gave no usable answer. Callers branch on the kind: a 403 falls
+/// back to narrower requests, a 401 or an unreachable server ends the audit.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Failure {
+    /// The server answered with an error status (its Status message, if any).
+    #[error("{code} {text}{}", suffix(.message))]
+    Status {
+        code: u16,
+        text: String,
+        message: Option<String>,
+    },
+    #[error("no answer within {}", humantime::format_duration(*.0))]
+    Timeout(Duration),
+    /// Connection refused or reset, a body cut short: the transport's word.
+    #[error("{0}")]
+    Transport(String),
+    #[error("the answer is larger than {} MiB", MAX_BODY >> 20)]
+    TooLarge,
+    /// The body is not what the API serves (never quoted: it may hold a Secret).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn suffix(message: &Option<String>) -> String {
+    message
+        .as_deref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
+}
+
+impl Failure {
+    fn retryable(&self, retry: Retry) -> bool {
+        if retry == Retry::ServerErrors && !matches!(self, Failure::Status { .. }) {
+            return false;
+        }
+        match self {
+            Failure::Status { code, .. } => *code == 429 || *code >= 500,
+            Failure::Timeout(_) | Failure::Transport(_) => true,
+            Failure::TooLarge | Failure::Invalid(_) => false,
+        }
+    }
+
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            Failure::Status { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// A failed request, said as the API call and what went wrong.
+#[derive(Debug, Clone)]
+pub struct CallError {
+    pub path: String,
+    pub failure: Failure,
+    pub attempts: u32,
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GET {}: {}", self.path, self.failure)?;
+        if self.attempts > 1 {
+            write!(f, " (tried {} times)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+/// The connection to one API server, shared by every request of a run.
+pub struct Api {
+    client: kube::Client,
+    /// The server's address, for error messages.
+    pub server: String,
+    timeout: Duration,
+    /// `--verbose`: each request on stderr.
+    pub verbose: bool,
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    kind: Option<String>,
+    message: Option<String>,
+}
+
+impl Api {
+    pub fn new(client: kube::Client, server: String, timeout: Duration, verbose: bool) -> Api {
+        Api {
+            client,
+            server,
+            timeout,
+            verbose,
+        }
+    }
+
+    /// GET `path` once, within the request timeout, body included.
+    async fn attempt(&self, path: &str) -> Result<Bytes, (Failure, Option<Duration>)> {
+        let request = http::Request::get(path)
+            .header(http::header::ACCEPT, "application/json")
+            .body(kube::client::Body::empty())
+            .map_err(|e| (Failure::Invalid(format!("bad request path: {e}")), None))?;
+        let exchange = async {
+            let response = self
+                .client
+                .send(request)
+                .await
+                .map_err(|e| (transport_failure(&e, self.timeout), None))?;
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let body = Limited::new(response.into_body(), MAX_BODY)
+                .collect()
+                .await
+                .map_err(|e| {
+                    if e.downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
+                        (Failure::TooLarge, None)
+                    } else {
+                        (
+                            Failure::Transport(format!(
+                                "the answer was cut short ({})",
+                                error_chain(e.as_ref())
+                            )),
+                            None,
+                        )
+                    }
+                })?
+                .to_bytes();
+            if status.is_success() {
+                return Ok(body);
+            }
+            // Only a Kubernetes Status is quoted: any other body may hold
+            // object data, Secrets included.
+            let message = serde_json::from_slice::<StatusBody>(&body)
+                .ok()
+                .filter(|s| s.kind.as_deref() == Some("Status"))
+                .and_then(|s| s.message)
+                .map(|m| m.chars().take(300).collect());
+            Err((
+                Failure::Status {
+                    code: status.as_u16(),
+                    text: status.canonical_reason().unwrap_or("").to_string(),
+                    message,
+                },
+                retry_after,
+            ))
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err((Failure::Timeout(self.timeout), None)),
+        }
+    }
+
+    /// GET `path`, retrying as `retry` says.
+    pub async fn get(&self, path: &str, retry: Retry) -> Result<Bytes, CallError> {
+        let attempts = ATTEMPTS;
+        let mut tried = 0;
+        loop {
+            tried += 1;
+            if self.verbose {
+                eprintln!("driftctl: GET {path}");
+            }
+            match self.attempt(path).await {
+                Ok(body) => return Ok(body),
+                Err((failure, retry_after)) => {
+                    if !failure.retryable(retry) || tried >= attempts {
+                        return Err(CallError {
+                            path: path.to_string(),
+                            failure,
+                            attempts: tried,
+                        });
+                    }
+                    let backoff = BACKOFF * 2u32.pow(tried - 1);
+                    let wait = retry_after.map_or(backoff, |d| d.min(MAX_RETRY_AFTER));
+                    if self.verbose {
+                        eprintln!(
+                            "driftctl: GET {path}: {failure}; retrying in {}",
+                            humantime::format_duration(wait)
+                        );
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// GET a JSON document.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        retry: Retry,
+    ) -> Result<T, CallError> {
+        let body = self.get(path, retry).await?;
+        serde_json::from_slice(&body).map_err(|e| CallError {
+            path: path.to_string(),
+            failure: Failure::Invalid(json_reason(&e)),
+            attempts: 1,
+        })
+    }
+
+    /// Every item of a LIST, page by page. Partial lists are never returned.
+    pub async fn list(&self, path: &str, selector: Option<&str>) -> Result<Vec<Value>, CallError> {
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        let mut seen_tokens = std::collections::HashSet::new();
+        let mut seen_objects = std::collections::HashSet::new();
+        let mut bytes_read = 0usize;
+        for _ in 0..MAX_PAGES {
+            let mut url = format!("{path}?limit={PAGE_SIZE}");
+            if let Some(selector) = selector {
+                url.push_str("&labelSelector=");
+                url.push_str(&encode(selector));
+            }
+            if let Some(t) = &token {
+                url.push_str("&continue=");
+                url.push_str(&encode(t));
+            }
+            let body = self.get(&url, Retry::All).await?;
+            bytes_read += body.len();
+            let page: Page = serde_json::from_slice(&body).map_err(|e| CallError {
+                path: url.clone(),
+                failure: Failure::Invalid(json_reason(&e)),
+                attempts: 1,
+            })?;
+            drop(body);
+            if token.is_some() {
+                // Pages of one LIST are one consistent snapshot: an object on
+                // two pages means the server is going round in circles.
+                for item in &page.items {
+                    if !seen_objects.insert(object_key(item)) {
+                        return Err(CallError {
+                            path: path.to_string(),
+                            failure: Failure::Invalid(
+                                "the server sent the same object on two pages: the list never ends"
+                                    .into(),
+                            ),
+                            attempts: 1,
+                        });
+                    }
+                }
+            } else {
+                seen_objects.extend(page.items.iter().map(object_key));
+            }
+            items.extend(page.items);
+            match page.metadata.continue_token.filter(|t| !t.is_empty()) {
+                None => return Ok(items),
+                Some(next) => {
+                    if bytes_read > MAX_LIST_BYTES {
+                        return Err(CallError {
+                            path: path.to_string(),
+                            failure: Failure::Invalid(format!(
+                                "the list is larger than {} MiB over its pages",
+                                MAX_LIST_BYTES >> 20
+                            )),
+                            attempts: 1,
+                        });
+                    }
+                    if !seen_tokens.insert(next.clone()) {
+                        return Err(CallError {
+                            path: path.to_string(),
+                            failure: Failure::Invalid(
+                                "the server repeated a continue token: the list never ends".into(),
+                            ),
+                            attempts: 1,
+                        });
+                    }
+                    token = Some(next);
+                }
+            }
+        }
+        Err(CallError {
+            path: path.to_string(),
+            failure: Failure::Invalid(format!(
+                "the list did not end after {MAX_PAGES} pages of {PAGE_SIZE}"
+            )),
+            attempts: 1,
+        })
+    }
+}
+
+fn object_key(item: &Value) -> (String, String) {
+    let metadata = &item["metadata"];
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    (text(&metadata["namespace"]), text(&metadata["name"]))
+}
+
+#[derive(Deserialize, Debug)]
+struct Page {
+    #[serde(default)]
+    metadata: ListMeta,
+    /// A LIST answer has `items` (null when empty, from some servers).
+    #[serde(deserialize_with = "items")]
+    items: Vec<Value>,
+}
+
+fn items<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+    Ok(Option::<Vec<Value>>::deserialize(d)?.unwrap_or_default())
+}
+
+#[derive(Deserialize, Default, Debug)]
+struct ListMeta {
+    #[serde(rename = "continue")]
+    continue_token: Option<String>,
+}
+
+/// Where a JSON answer went wrong, without quoting it.
+fn json_reason(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Eof => "the answer ends in the middle of its JSON",
+        serde_json::error::Category::Syntax => "the answer is not valid JSON",
+        serde_json::error::Category::Data => "the answer is not a Kubernetes list",
+        serde_json::error::Category::Io => "the answer cannot be read",
+    };
+    // serde_json's messages name the expected token, never the input, except
+    // for unknown variants/fields, which this reader does not use.
+    let detail = e.to_string();
+    if detail.contains("recursion limit") {
+        return format!(
+            "{what}: nested deeper than 128 levels (line {}, column {})",
+            e.line(),
+            e.column()
+        );
+    }
+    format!("{what} (line {}, column {})", e.line(), e.column())
+}
+
+/// A transport error in plain words: the innermost cause says most
+/// (connection refused, reset, certificate rejected).
+fn transport_failure(e: &kube::Error, timeout: Duration) -> Failure {
+    let mut innermost: &(dyn std::error::Error + 'static) = e;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    if innermost
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+    {
+        return Failure::Timeout(timeout);
+    }
+    let text = innermost.to_string();
+    if text.contains("before message completed") {
+        Failure::Transport(format!("the answer was cut short ({text})"))
+    } else {
+        Failure::Transport(text)
+    }
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Percent-encodes a query value (label selectors, continue tokens).
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            encode("kustomize.toolkit.fluxcd.io/name=apps"),
+            "kustomize.toolkit.fluxcd.io%2Fname%3Dapps"
+        );
+        assert_eq!(encode("eyJ2IjoxfQ=="), "eyJ2IjoxfQ%3D%3D");
+    }
+
+    #[test]
+    fn json_errors_never_quote_the_answer() {
+        let secret = r#"{"items":[{"data":{"password":"czNjcjN0"}"#;
+        let e = serde_json::from_str::<Page>(secret).unwrap_err();
+        let reason = json_reason(&e);
+        assert!(!reason.contains("czNjcjN0"), "{reason}");
+        assert!(reason.contains("ends in the middle"), "{reason}");
+        let e = serde_json::from_str::<Page>(r#"{"items":"czNjcjN0"}"#).unwrap_err();
+        assert!(!json_reason(&e).contains("czNjcjN0"));
+    }
+
+    #[test]
+    fn only_server_errors_throttling_and_transport_are_retried() {
+        let status = |code| Failure::Status {
+            code,
+            text: String::new(),
+            message: None,
+        };
+        let all = Retry::All;
+        assert!(status(429).retryable(all));
+        assert!(status(500).retryable(all));
+        assert!(status(503).retryable(all));
+        assert!(!status(403).retryable(all));
+        assert!(!status(404).retryable(all));
+        assert!(Failure::Timeout(Duration::from_secs(1)).retryable(all));
+        assert!(Failure::Transport("reset".into()).retryable(all));
+        assert!(!Failure::TooLarge.retryable(all));
+        let first = Retry::ServerErrors;
+        assert!(status(503).retryable(first));
+        assert!(!Failure::Timeout(Duration::from_secs(1)).retryable(first));
+        assert!(!Failure::Transport("connection refused".into()).retryable(first));
+    }
+}
