@@ -399,14 +399,7 @@ fn an_hpa_declared_as_autoscaling_v1_is_read_as_v1() {
     let dir = tempfile::tempdir().unwrap();
     let tree = hpa_tree(dir.path(), "autoscaling/v1");
     let kubeconfig = server.kubeconfig(dir.path(), None);
-    let out = driftctl(&[
-        "diff".into(),
-        tree.display().to_string(),
-        "--kubeconfig".into(),
-        kubeconfig.display().to_string(),
-        "--output".into(),
-        "json".into(),
-    ]);
+    let out = diff_tree(&tree, &kubeconfig);
     assert_eq!(
         out.code, 0,
         "stdout: {}\nstderr: {}",
@@ -431,14 +424,7 @@ fn a_version_no_longer_served_leaves_the_object_unchecked() {
     let dir = tempfile::tempdir().unwrap();
     let tree = hpa_tree(dir.path(), "autoscaling/v2beta2");
     let kubeconfig = server.kubeconfig(dir.path(), None);
-    let out = driftctl(&[
-        "diff".into(),
-        tree.display().to_string(),
-        "--kubeconfig".into(),
-        kubeconfig.display().to_string(),
-        "--output".into(),
-        "json".into(),
-    ]);
+    let out = diff_tree(&tree, &kubeconfig);
     assert_eq!(out.code, 3, "stderr: {}", out.stderr);
     let unchecked = unchecked(&report(&out));
     assert_eq!(unchecked.len(), 1, "{unchecked:?}");
@@ -463,15 +449,13 @@ fn a_kind_the_cluster_does_not_serve_is_unchecked_not_an_error() {
         "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: checkout-api\n  namespace: prod\nspec:\n  endpoints:\n    - port: http\n",
     );
     let kubeconfig = server.kubeconfig(dir.path(), None);
-    let out = driftctl(&[
-        "diff".into(),
-        "fixtures/ml-platform/git/clusters/prod".into(),
-        dir.path().join("tree").display().to_string(),
-        "--kubeconfig".into(),
-        kubeconfig.display().to_string(),
-        "--output".into(),
-        "json".into(),
-    ]);
+    let out = diff_json(
+        &[
+            "fixtures/ml-platform/git/clusters/prod".to_string(),
+            dir.path().join("tree").display().to_string(),
+        ],
+        &kubeconfig,
+    );
     assert_eq!(out.code, 3, "stderr: {}", out.stderr);
     let unchecked = unchecked(&report(&out));
     assert_eq!(unchecked.len(), 1, "{unchecked:?}");
@@ -581,16 +565,25 @@ fn wide_cluster(dir: &Path) -> (ApiServer, std::path::PathBuf, usize) {
 }
 
 fn diff_tree(tree: &Path, kubeconfig: &Path) -> Output {
-    driftctl(&[
-        "diff".into(),
-        tree.display().to_string(),
-        "--kubeconfig".into(),
-        kubeconfig.display().to_string(),
-        "--output".into(),
-        "json".into(),
-        "--now".into(),
-        NOW.into(),
-    ])
+    diff_json(&[tree.display().to_string()], kubeconfig)
+}
+
+/// `diff PATHS --output json` against the cluster of `kubeconfig`.
+fn diff_json(paths: &[String], kubeconfig: &Path) -> Output {
+    let mut args = vec!["diff".to_string()];
+    args.extend(paths.iter().cloned());
+    args.extend(
+        [
+            "--kubeconfig",
+            &kubeconfig.display().to_string(),
+            "--output",
+            "json",
+            "--now",
+            NOW,
+        ]
+        .map(String::from),
+    );
+    driftctl(&args)
 }
 
 /// The image findings of a synthetic cluster: `kubectl set image` changed
