@@ -86,7 +86,9 @@ pub fn render_kustomization(dir: &Path, options: &SourceOptions) -> Result<Vec<D
         return Err(err);
     };
     if options.renderer == Renderer::Native {
-        bail!("{unsupported}; --renderer native never falls back (use --renderer auto or external)");
+        bail!(
+            "{unsupported}; --renderer native never falls back (use --renderer auto or external)"
+        );
     }
     let Some((program, args)) = external::find_renderer() else {
         bail!("{unsupported}, and neither `kustomize` nor `kubectl` is on PATH to render it");

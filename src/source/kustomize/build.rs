@@ -13,7 +13,7 @@ use super::transformers;
 use super::vars::{self, Var};
 use crate::model::{ObjectRef, SourceLocation};
 use crate::source::{clean_path, yaml};
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use std::path::Path;
 
@@ -107,7 +107,10 @@ impl Accumulator {
                         }
                     }
                 }
+                let needs_hash = r.needs_hash;
                 r.take_build_state(old);
+                // The generator that merges or replaces decides about the hash.
+                r.needs_hash = needs_hash;
                 // The object keeps its declaration; the overlay's generator
                 // declares the values it merged or replaced.
                 let mut patches = old.patches.clone();
@@ -126,7 +129,11 @@ impl Accumulator {
     }
 }
 
-fn set_map(meta: &mut serde_json::Map<String, Value>, key: &str, map: serde_json::Map<String, Value>) {
+fn set_map(
+    meta: &mut serde_json::Map<String, Value>,
+    key: &str,
+    map: serde_json::Map<String, Value>,
+) {
     if map.is_empty() {
         meta.remove(key);
     } else {
@@ -152,7 +159,11 @@ pub struct Builder {
 impl Builder {
     /// kustomize's accumulateTarget for the kustomization at `root`, adding
     /// to `ra` (empty for a kustomization, the parent's for a component).
-    pub fn accumulate(&mut self, root: &Root, mut ra: Accumulator) -> Result<(Accumulator, Kustomization)> {
+    pub fn accumulate(
+        &mut self,
+        root: &Root,
+        mut ra: Accumulator,
+    ) -> Result<(Accumulator, Kustomization)> {
         let (k, text) = read_kustomization(root)?;
         let file = root.file_name();
         for entry in &k.resources {
@@ -225,7 +236,13 @@ impl Builder {
         Ok((ra, k))
     }
 
-    fn transform(&self, root: &Root, k: &Kustomization, text: &str, ra: &mut Accumulator) -> Result<()> {
+    fn transform(
+        &self,
+        root: &Root,
+        k: &Kustomization,
+        text: &str,
+        ra: &mut Accumulator,
+    ) -> Result<()> {
         let loader = &self.loader;
         patches::strategic_merge_files(&mut ra.resources, loader, root, k, text)?;
         patches::patches(&mut ra.resources, loader, root, k, text)?;
@@ -271,8 +288,14 @@ fn flatten(e: anyhow::Error) -> anyhow::Error {
 pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
     let text = yaml::read_text(path)?;
     let name = clean_path(path).display().to_string();
+    let docs = match super::empty::mark(&text)
+        .and_then(|marked| yaml::parse_documents(&marked, &name).ok())
+    {
+        Some(docs) => docs,
+        None => yaml::parse_documents(&text, &name)?,
+    };
     let mut out = Vec::new();
-    for doc in yaml::parse_documents(&text, &name)? {
+    for doc in docs {
         if !doc.value.is_object() {
             bail!("{name}:{}: expected a Kubernetes object (a map)", doc.line);
         }
@@ -286,9 +309,9 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
             let mut value = value;
             // kustomize's reader drops empty annotations.
             if let Some(Value::Object(meta)) = value.get_mut("metadata")
-                && meta
-                    .get("annotations")
-                    .is_some_and(|a| a.is_null() || a.as_object().is_some_and(|m| m.is_empty()))
+                && meta.get("annotations").is_some_and(|a| {
+                    super::empty::is_nullish(a) || a.as_object().is_some_and(|m| m.is_empty())
+                })
             {
                 meta.remove("annotations");
             }
@@ -308,8 +331,4 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
 /// True when `e` (or its cause) is an unsupported field.
 pub fn unsupported(e: &anyhow::Error) -> Option<&Unsupported> {
     e.chain().find_map(|c| c.downcast_ref::<Unsupported>())
-}
-
-pub fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<()> {
-    if cond { Ok(()) } else { Err(anyhow!(msg())) }
 }

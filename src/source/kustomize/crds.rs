@@ -12,7 +12,11 @@ pub fn config_from_crd(doc: &Value) -> TransformerConfig {
         return config;
     };
     for (type_name, schema) in definitions {
-        let kind = type_name.rsplit('.').next().unwrap_or(type_name).to_string();
+        let kind = type_name
+            .rsplit('.')
+            .next()
+            .unwrap_or(type_name)
+            .to_string();
         let mut found = Vec::new();
         collect(schema, &mut Vec::new(), &mut found);
         for (path, ref_kind, ref_api) in found {
@@ -43,7 +47,10 @@ fn collect(schema: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, S
     };
     for (name, prop) in props {
         path.push(name.clone());
-        if let Some(kind) = prop.get("x-kubernetes-object-ref-kind").and_then(Value::as_str) {
+        if let Some(kind) = prop
+            .get("x-kubernetes-object-ref-kind")
+            .and_then(Value::as_str)
+        {
             let api = prop
                 .get("x-kubernetes-object-ref-api-version")
                 .and_then(Value::as_str)

@@ -17,7 +17,13 @@ pub struct FieldSpec {
 
 impl FieldSpec {
     pub fn parse(value: &Value) -> Result<FieldSpec> {
-        let s = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let s = |k: &str| {
+            value
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         let path = s("path");
         if path.is_empty() {
             bail!("field spec without a path: {value}");
@@ -131,7 +137,12 @@ impl TransformerConfig {
                 "replicas" => config.replicas = specs()?,
                 "nameReference" => {
                     for item in v.as_array().into_iter().flatten() {
-                        let s = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                        let s = |k: &str| {
+                            item.get(k)
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string()
+                        };
                         let referrers = item
                             .get("fieldSpecs")
                             .and_then(Value::as_array)
@@ -217,8 +228,7 @@ pub fn apply(
         return Ok(());
     }
     let path = split_path(&spec.path);
-    walk(obj, &path, spec.create, create, set)
-        .map_err(|e| anyhow!("at path {}: {e}", spec.path))
+    walk(obj, &path, spec.create, create, set).map_err(|e| anyhow!("at path {}: {e}", spec.path))
 }
 
 fn walk(
@@ -257,6 +267,9 @@ fn walk(
                 map.insert(name.to_string(), fresh);
             }
             let field = map.get_mut(name).expect("present or inserted");
+            if super::empty::is_empty_marker(field) {
+                *field = Value::Null;
+            }
             if field.is_null() {
                 if is_seq {
                     *field = Value::Array(Vec::new());
@@ -282,7 +295,11 @@ mod tests {
     fn paths_split_at_unescaped_slashes() {
         assert_eq!(
             split_path("metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret"),
-            vec!["metadata", "annotations", "nginx.ingress.kubernetes.io/auth-secret"]
+            vec![
+                "metadata",
+                "annotations",
+                "nginx.ingress.kubernetes.io/auth-secret"
+            ]
         );
     }
 

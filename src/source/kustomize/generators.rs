@@ -65,7 +65,12 @@ fn merge(local: Options, global: &Options) -> Options {
 
 /// The objects the kustomization's generators make, in kustomize's order
 /// (config maps, then secrets).
-pub fn generate(loader: &Loader, root: &Root, k: &Kustomization, text: &str) -> Result<Vec<Resource>> {
+pub fn generate(
+    loader: &Loader,
+    root: &Root,
+    k: &Kustomization,
+    text: &str,
+) -> Result<Vec<Resource>> {
     let file = root.file_name();
     let global = options(k.generator_options.as_ref(), &file)?;
     let mut out = Vec::new();
@@ -94,10 +99,7 @@ fn generate_one(
     } else {
         "secretGenerator"
     };
-    let name = args
-        .get("name")
-        .and_then(scalar_string)
-        .unwrap_or_default();
+    let name = args.get("name").and_then(scalar_string).unwrap_or_default();
     if name.is_empty() {
         bail!("{file}: {field}: every generator needs a name");
     }
@@ -153,7 +155,11 @@ fn generate_one(
         let Some((key, value)) = literal.split_once('=') else {
             bail!("{file}: {field} {name}: literal `{literal}` is not KEY=VALUE");
         };
-        add(&mut pairs, key.to_string(), unquote(value).as_bytes().to_vec())?;
+        add(
+            &mut pairs,
+            key.to_string(),
+            unquote(value).as_bytes().to_vec(),
+        )?;
     }
     for source in args
         .get("files")
@@ -178,13 +184,22 @@ fn generate_one(
 
     let mut metadata = Map::new();
     metadata.insert("name".into(), json!(name));
-    if let Some(ns) = args.get("namespace").and_then(scalar_string).filter(|s| !s.is_empty()) {
+    if let Some(ns) = args
+        .get("namespace")
+        .and_then(scalar_string)
+        .filter(|s| !s.is_empty())
+    {
         metadata.insert("namespace".into(), json!(ns));
     }
     if !opts.labels.is_empty() {
         metadata.insert(
             "labels".into(),
-            Value::Object(opts.labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
+            Value::Object(
+                opts.labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!(v)))
+                    .collect(),
+            ),
         );
     }
     if !opts.annotations.is_empty() {
@@ -209,7 +224,7 @@ fn generate_one(
         for (k, v) in pairs {
             match String::from_utf8(v) {
                 Ok(s) => data.insert(k, json!(s)),
-                Err(e) => binary.insert(k, json!(b64.encode(e.into_bytes()))),
+                Err(e) => binary.insert(k, json!(wrapped_base64(&e.into_bytes()))),
             };
         }
         if !data.is_empty() {
@@ -223,9 +238,8 @@ fn generate_one(
             .into_iter()
             .map(|(k, v)| (k, json!(b64.encode(v))))
             .collect();
-        if !data.is_empty() {
-            obj.insert("data".into(), Value::Object(data));
-        }
+        // kustomize always gives a generated Secret a data map.
+        obj.insert("data".into(), Value::Object(data));
         let kind_type = args
             .get("type")
             .and_then(scalar_string)
@@ -245,14 +259,31 @@ fn generate_one(
             ..SourceLocation::default()
         },
     );
+    // kustomize treats any other behavior as create.
     resource.behavior = match args.get("behavior").and_then(Value::as_str).unwrap_or("") {
-        "" | "create" => Behavior::Create,
         "merge" => Behavior::Merge,
         "replace" => Behavior::Replace,
-        other => bail!("{file}: {field} {name}: unknown behavior `{other}` (create, merge or replace)"),
+        _ => Behavior::Create,
     };
     resource.needs_hash = !opts.disable_hash;
     Ok(resource)
+}
+
+/// kustomize's base64 for binary ConfigMap data: lines of 70 characters,
+/// each ending in a newline when there is more than one line.
+fn wrapped_base64(bytes: &[u8]) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    const LINE: usize = 70;
+    let lines = encoded.len() / LINE + 1;
+    if lines <= 1 {
+        return encoded;
+    }
+    let mut out = String::with_capacity(encoded.len() + lines);
+    for chunk in encoded.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out
 }
 
 /// kustomize strips one pair of matching quotes around a literal's value.
@@ -413,6 +444,9 @@ mod tests {
 
     #[test]
     fn go_json_escapes_like_go() {
-        assert_eq!(go_json(&json!({"b": "<x>", "a": [1, "&"]})), r#"{"a":[1,"\u0026"],"b":"\u003cx\u003e"}"#);
+        assert_eq!(
+            go_json(&json!({"b": "<x>", "a": [1, "&"]})),
+            r#"{"a":[1,"\u0026"],"b":"\u003cx\u003e"}"#
+        );
     }
 }

@@ -52,12 +52,18 @@ fn apply_one(doc: &mut Value, op: &Value) -> Result<()> {
     let kind = op.get("op").and_then(Value::as_str).unwrap_or("");
     match kind {
         "add" => {
-            let value = op.get("value").cloned().ok_or_else(|| anyhow!("missing `value`"))?;
+            let value = op
+                .get("value")
+                .cloned()
+                .ok_or_else(|| anyhow!("missing `value`"))?;
             add(doc, &pointer(op, "path")?, value)
         }
         "remove" => remove(doc, &pointer(op, "path")?).map(|_| ()),
         "replace" => {
-            let value = op.get("value").cloned().ok_or_else(|| anyhow!("missing `value`"))?;
+            let value = op
+                .get("value")
+                .cloned()
+                .ok_or_else(|| anyhow!("missing `value`"))?;
             let path = pointer(op, "path")?;
             let target = get_mut(doc, &path)?;
             *target = value;
@@ -176,8 +182,14 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(doc, json!({"a": {"b": [0, 2, 3]}, "c/d": 2, "f": [0, 1, 2, 3]}));
-        let err = apply(&mut doc, &[json!({"op": "replace", "path": "/nope", "value": 1})]);
+        assert_eq!(
+            doc,
+            json!({"a": {"b": [0, 2, 3]}, "c/d": 2, "f": [0, 1, 2, 3]})
+        );
+        let err = apply(
+            &mut doc,
+            &[json!({"op": "replace", "path": "/nope", "value": 1})],
+        );
         assert!(err.is_err());
     }
 }

@@ -4,7 +4,7 @@
 
 use super::fieldspec::FieldSpec;
 use anyhow::{Result, bail};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A field the native renderer cannot render (helm charts, plugins, remote
 /// bases, fields of a newer kustomize): the caller may fall back.
@@ -203,9 +203,4 @@ pub fn string_map(v: &Value, key: &str, file: &str) -> Result<Vec<(String, Strin
     }
     out.sort();
     Ok(out)
-}
-
-/// An object's `metadata.labels`-like map, for selectors.
-pub fn as_string_map(v: Option<&Value>) -> Map<String, Value> {
-    v.and_then(Value::as_object).cloned().unwrap_or_default()
 }

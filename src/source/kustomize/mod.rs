@@ -4,6 +4,7 @@
 
 mod build;
 mod crds;
+mod empty;
 mod fieldspec;
 mod generators;
 mod json6902;
@@ -51,6 +52,7 @@ pub fn render(dir: &Path) -> Result<Vec<DesiredObject>> {
     let (mut ra, k) = builder.accumulate(&root, Accumulator::default())?;
     let file = root.file_name();
     for r in ra.resources.iter_mut() {
+        empty::to_null(&mut r.obj);
         if r.needs_hash {
             let hash = generators::hash(&r.obj);
             r.store_previous_id();

@@ -31,15 +31,15 @@ pub fn fix(resources: &mut [Resource], backrefs: &[NameBackRefs]) -> Result<()> 
     }
     for referrer in order {
         let candidates = candidates_for(resources, referrer);
+        let skeleton = resources[referrer].skeleton();
         for (_, spec, target) in work.iter().filter(|(i, _, _)| *i == referrer) {
             let mut obj = std::mem::take(&mut resources[referrer].obj);
             let gvk = Gvk::of(&obj);
             let result = {
                 let resources_ref: &[Resource] = resources;
-                let referrer_res = &resources_ref[referrer];
                 let ctx = Ctx {
                     resources: resources_ref,
-                    referrer: referrer_res,
+                    referrer: &skeleton,
                     spec_path: &spec.path,
                     target,
                     candidates: &candidates,
@@ -48,7 +48,9 @@ pub fn fix(resources: &mut [Resource], backrefs: &[NameBackRefs]) -> Result<()> 
                     gvk: Gvk::default(),
                     ..spec.clone()
                 };
-                fieldspec::apply(&mut obj, &gvk, &spec, Create::Nothing, &mut |node| ctx.set(node))
+                fieldspec::apply(&mut obj, &gvk, &spec, Create::Nothing, &mut |node| {
+                    ctx.set(node)
+                })
             };
             resources[referrer].obj = obj;
             result.with_context(|| {
@@ -127,7 +129,11 @@ impl Ctx<'_> {
         let Value::String(old) = node else {
             return Ok(());
         };
-        let candidates: Vec<&Resource> = self.candidates.iter().map(|i| &self.resources[*i]).collect();
+        let candidates: Vec<&Resource> = self
+            .candidates
+            .iter()
+            .map(|i| &self.resources[*i])
+            .collect();
         if let Some(referral) = self.select(old, candidates, false)?
             && referral.name() != old
         {
@@ -143,19 +149,28 @@ impl Ctx<'_> {
             }
             return Ok(());
         };
-        let mut candidates: Vec<&Resource> = self.candidates.iter().map(|i| &self.resources[*i]).collect();
+        let mut candidates: Vec<&Resource> = self
+            .candidates
+            .iter()
+            .map(|i| &self.resources[*i])
+            .collect();
         if let Some(ns) = node.get("namespace").and_then(Value::as_str) {
             let by_org: Vec<&Resource> = candidates
                 .iter()
                 .copied()
-                .filter(|r| !r.org_id().gvk.is_cluster_scoped() && r.org_id().effective_namespace() == ns)
+                .filter(|r| {
+                    !r.org_id().gvk.is_cluster_scoped() && r.org_id().effective_namespace() == ns
+                })
                 .collect();
             candidates = if !by_org.is_empty() {
                 by_org
             } else {
                 candidates
                     .into_iter()
-                    .filter(|r| !r.cur_id().gvk.is_cluster_scoped() && r.cur_id().effective_namespace() == ns)
+                    .filter(|r| {
+                        !r.cur_id().gvk.is_cluster_scoped()
+                            && r.cur_id().effective_namespace() == ns
+                    })
                     .collect()
             };
         }
@@ -200,7 +215,11 @@ impl Ctx<'_> {
         let mut c: Vec<&Resource> = candidates
             .into_iter()
             .filter(|r| r.prev_ids().iter().any(|id| id.name == old))
-            .filter(|r| r.prev_ids().iter().any(|id| id.gvk.is_selected_by(self.target)))
+            .filter(|r| {
+                r.prev_ids()
+                    .iter()
+                    .any(|id| id.gvk.is_selected_by(self.target))
+            })
             .filter(|r| match &role_ref_gvk {
                 Some(g) => r.prev_ids().iter().any(|id| id.gvk.is_selected_by(g)),
                 None => true,
@@ -222,7 +241,8 @@ impl Ctx<'_> {
             _ => {
                 let first = c[0];
                 let same = c.iter().all(|r| {
-                    r.name() == first.name() && (!with_namespace || r.namespace() == first.namespace())
+                    r.name() == first.name()
+                        && (!with_namespace || r.namespace() == first.namespace())
                 });
                 if same {
                     Ok(Some(first))

@@ -29,7 +29,10 @@ const ORDER_FIRST: [&str; 22] = [
     "CronJob",
     "PodDisruptionBudget",
 ];
-const ORDER_LAST: [&str; 2] = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+const ORDER_LAST: [&str; 2] = [
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 /// Sorts as the top kustomization's `sortOptions` say (legacy by default).
 pub fn sort(resources: &mut [Resource], options: Option<&Value>) -> Result<()> {

@@ -82,8 +82,14 @@ fn apply_smp(r: &mut Resource, patch: &PatchDoc, allow_name: bool, allow_kind: b
             m.insert("kind".into(), Value::String(kind.clone()));
         }
     }
-    let merged = smp::merge(std::mem::take(&mut r.obj), &p)
-        .with_context(|| format!("{}:{}: patching {}", patch.at.file, patch.at.line.unwrap_or(0), r.cur_id_of(&name, &ns, &kind)))?;
+    let merged = smp::merge(std::mem::take(&mut r.obj), &p).with_context(|| {
+        format!(
+            "{}:{}: patching {}",
+            patch.at.file,
+            patch.at.line.unwrap_or(0),
+            r.cur_id_of(&name, &ns, &kind)
+        )
+    })?;
     match merged {
         None => r.obj = Value::Null,
         Some(v) => {
@@ -149,9 +155,23 @@ pub fn strategic_merge_files(
 ) -> Result<()> {
     for entry in &k.patches_strategic_merge {
         let docs = if entry.contains('\n') {
-            load(loader, root, "patchesStrategicMerge", None, Some(entry), text)?
+            load(
+                loader,
+                root,
+                "patchesStrategicMerge",
+                None,
+                Some(entry),
+                text,
+            )?
         } else {
-            load(loader, root, "patchesStrategicMerge", Some(entry), None, text)?
+            load(
+                loader,
+                root,
+                "patchesStrategicMerge",
+                Some(entry),
+                None,
+                text,
+            )?
         };
         for doc in docs {
             let i = find_by_id(resources, &doc)?;
@@ -194,10 +214,7 @@ pub fn patches(
             let ops = json6902::parse(&docs[0].value)
                 .with_context(|| format!("{}:{}", docs[0].at.file, docs[0].at.line.unwrap_or(0)))?;
             let Some(target) = &target else {
-                bail!(
-                    "{}: patches: a JSON patch needs a target",
-                    root.file_name()
-                );
+                bail!("{}: patches: a JSON patch needs a target", root.file_name());
             };
             json_patch(resources, target, &ops, &docs[0].at)?;
             continue;
@@ -260,9 +277,12 @@ pub fn json6902_patches(
     text: &str,
 ) -> Result<()> {
     for entry in &k.patches_json6902 {
-        let target = entry
-            .get("target")
-            .ok_or_else(|| anyhow!("{}: patchesJson6902: each patch needs a target", root.file_name()))?;
+        let target = entry.get("target").ok_or_else(|| {
+            anyhow!(
+                "{}: patchesJson6902: each patch needs a target",
+                root.file_name()
+            )
+        })?;
         let target = Selector::parse(target)?;
         let path = entry.get("path").and_then(Value::as_str);
         let inline = entry.get("patch").and_then(Value::as_str);

@@ -140,9 +140,7 @@ fn meta_selectors(r: &Resource, sel: &Value) -> Result<bool> {
 
 fn rejects_resource(r: &Resource, sel: &Value) -> Result<bool> {
     let id = res_id(sel);
-    let empty_id = id.name.is_empty()
-        && id.namespace.is_empty()
-        && id.gvk == Gvk::default();
+    let empty_id = id.name.is_empty() && id.namespace.is_empty() && id.gvk == Gvk::default();
     let id_match = empty_id || r.cur_id().is_selected_by(&id);
     Ok(id_match && meta_selectors(r, sel)?)
 }
@@ -168,6 +166,14 @@ pub fn split_path(path: &str) -> Vec<String> {
     out
 }
 
+/// `[key.with.dots]`: a map key spelled in brackets.
+fn bracket_key(part: &str) -> &str {
+    match part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
+        Some(inner) if !inner.contains('=') => inner,
+        _ => part,
+    }
+}
+
 fn element_match(part: &str) -> Option<(String, String)> {
     let inner = part.strip_prefix('[')?.strip_suffix(']')?;
     let (k, v) = inner.split_once('=')?;
@@ -178,7 +184,7 @@ fn lookup(obj: &Value, path: &[String]) -> Option<Value> {
     let mut cur = obj;
     for part in path {
         cur = match cur {
-            Value::Object(m) => m.get(part)?,
+            Value::Object(m) => m.get(bracket_key(part))?,
             Value::Array(items) => {
                 if let Some((k, v)) = element_match(part) {
                     items
@@ -191,7 +197,9 @@ fn lookup(obj: &Value, path: &[String]) -> Option<Value> {
             _ => return None,
         };
     }
-    Some(cur.clone())
+    let mut value = cur.clone();
+    super::empty::to_null(&mut value);
+    Some(value)
 }
 
 fn copy_to(r: &mut Resource, fp: &str, value: &Value, options: Option<&Value>) -> Result<()> {
@@ -224,6 +232,7 @@ fn visit(
     let rest = &path[1..];
     match node {
         Value::Object(m) => {
+            let part = &bracket_key(part).to_string();
             if part == "*" {
                 for v in m.values_mut() {
                     visit(v, rest, false, f)?;
@@ -236,7 +245,9 @@ fn visit(
                 }
                 let fresh = match rest.first() {
                     None => Value::Null,
-                    Some(next) if next.parse::<usize>().is_ok() || element_match(next).is_some() => {
+                    Some(next)
+                        if next.parse::<usize>().is_ok() || element_match(next).is_some() =>
+                    {
                         Value::Array(Vec::new())
                     }
                     Some(_) => Value::Object(Map::new()),
@@ -292,10 +303,14 @@ fn set_value(target: &mut Value, value: &Value, options: Option<&Value>) -> Resu
         && let Some(delim) = opts.get("delimiter").and_then(Value::as_str)
         && !delim.is_empty()
     {
-        let Some(text) = target.as_str().map(str::to_string).or_else(|| match target {
-            Value::Number(_) | Value::Bool(_) => Some(scalar_text(target)),
-            _ => None,
-        }) else {
+        let Some(text) = target
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| match target {
+                Value::Number(_) | Value::Bool(_) | Value::Null => Some(scalar_text(target)),
+                _ => None,
+            })
+        else {
             bail!("delimiter option can only be used with scalar nodes");
         };
         let mut parts: Vec<String> = text.split(delim).map(str::to_string).collect();

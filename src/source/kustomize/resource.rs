@@ -53,7 +53,13 @@ impl Gvk {
 
     /// kustomize's `Gvk.String()`: used by the legacy sort.
     pub fn sort_string(&self) -> String {
-        let or = |s: &str, d: &str| if s.is_empty() { d.to_string() } else { s.to_string() };
+        let or = |s: &str, d: &str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
         format!(
             "{}_{}_{}",
             or(&self.group, "~G"),
@@ -184,7 +190,10 @@ impl Resource {
 
     /// The identity it was declared with.
     pub fn org_id(&self) -> ResId {
-        self.prev_ids().into_iter().next().unwrap_or_else(|| self.cur_id())
+        self.prev_ids()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| self.cur_id())
     }
 
     /// Earlier identities, oldest first; kustomize gives them the current
@@ -269,6 +278,28 @@ impl Resource {
         same_ending(&self.prefixes, &other.prefixes) && same_ending(&self.suffixes, &other.suffixes)
     }
 
+    /// A copy carrying only identity fields (and `roleRef`), for looking
+    /// at a referrer while its body is being changed.
+    pub fn skeleton(&self) -> Resource {
+        let mut obj = serde_json::Map::new();
+        for key in ["apiVersion", "kind", "metadata", "roleRef"] {
+            if let Some(v) = self.obj.get(key) {
+                obj.insert(key.to_string(), v.clone());
+            }
+        }
+        Resource {
+            obj: Value::Object(obj),
+            origin: self.origin.clone(),
+            patches: Vec::new(),
+            prev: self.prev.clone(),
+            prefixes: self.prefixes.clone(),
+            suffixes: self.suffixes.clone(),
+            behavior: self.behavior,
+            needs_hash: self.needs_hash,
+            ref_vars: Vec::new(),
+        }
+    }
+
     /// A deleted object (a `$patch: delete`) is null or empty.
     pub fn is_empty(&self) -> bool {
         match &self.obj {
@@ -339,8 +370,11 @@ mod tests {
         assert!(id("ConfigMap", "v1", "").equals(&id("ConfigMap", "v1", "default")));
         assert!(!id("ConfigMap", "v1", "a").equals(&id("ConfigMap", "v1", "b")));
         assert!(
-            id("ClusterRole", "rbac.authorization.k8s.io/v1", "a")
-                .equals(&id("ClusterRole", "rbac.authorization.k8s.io/v1", ""))
+            id("ClusterRole", "rbac.authorization.k8s.io/v1", "a").equals(&id(
+                "ClusterRole",
+                "rbac.authorization.k8s.io/v1",
+                ""
+            ))
         );
     }
 }

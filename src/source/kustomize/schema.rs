@@ -136,7 +136,10 @@ mod tests {
 
     #[test]
     fn scopes() {
-        assert!(is_cluster_scoped("rbac.authorization.k8s.io", "ClusterRole"));
+        assert!(is_cluster_scoped(
+            "rbac.authorization.k8s.io",
+            "ClusterRole"
+        ));
         assert!(is_cluster_scoped("", "Namespace"));
         assert!(!is_cluster_scoped("", "ConfigMap"));
         assert!(!is_cluster_scoped("example.com", "Widget"));

@@ -106,7 +106,10 @@ pub fn label_selector_matches(selector: &str, labels: &Map<String, Value>) -> Re
             get(k).is_none_or(|v| !set.contains(&v))
         } else if let Some((k, set)) = split_set(clause, " in ") {
             get(k).is_some_and(|v| set.contains(&v))
-        } else if clause.chars().all(|c| c.is_alphanumeric() || "-_./".contains(c)) {
+        } else if clause
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_./".contains(c))
+        {
             get(clause).is_some()
         } else {
             bail!("invalid label selector `{selector}`");

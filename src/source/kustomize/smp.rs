@@ -5,6 +5,7 @@
 //! keys come from the Kubernetes schema; kinds it does not know (custom
 //! resources) have none, so their lists are replaced.
 
+use super::empty::is_empty_marker;
 use super::schema::{Field, Schema};
 use anyhow::{Result, bail};
 use serde_json::{Map, Value};
@@ -56,6 +57,7 @@ fn walk(
     schema: Option<Schema>,
     field: Option<&Field>,
 ) -> Result<Option<Value>> {
+    let dest = dest.map(|d| if is_empty_marker(&d) { Value::Null } else { d });
     // The kind of the first non-null source decides how to walk.
     let kind = [&dest, &patch]
         .into_iter()
@@ -129,13 +131,19 @@ fn walk_map(
         && !v.is_null()
         && !v.is_object()
     {
-        bail!("the patch has a map where the object has {}", describe(&dest));
+        bail!(
+            "the patch has a map where the object has {}",
+            describe(&dest)
+        );
     }
     if let Some(v) = &patch
         && !v.is_null()
         && !v.is_object()
     {
-        bail!("the patch has {} where the object has a map", describe(&patch));
+        bail!(
+            "the patch has {} where the object has a map",
+            describe(&patch)
+        );
     }
     let mut patch = patch;
     // VisitMap: what the merged map starts from.
@@ -189,6 +197,16 @@ fn walk_map(
         };
         let d = out.remove(&name);
         let p = patch_map.as_ref().and_then(|m| m.get(&name).cloned());
+        if p.is_none() {
+            // Untouched by the patch: explicit nulls stay, empty fields go.
+            if let Some(mut d) = d
+                && !is_empty_marker(&d)
+            {
+                drop_empty(&mut d, inner, field);
+                out.insert(name, d);
+            }
+            continue;
+        }
         let merged = if field.is_some_and(|f| f.map.is_some() && !f.list) {
             walk_typed_map(d, p, field.and_then(Schema::map_value))?
         } else {
@@ -201,6 +219,35 @@ fn walk_map(
         }
     }
     Ok(Some(Value::Object(out)))
+}
+
+/// Removes empty fields from every map kustomize's walk reaches: maps and
+/// the items of lists it merges by key (not lists it replaces).
+fn drop_empty(v: &mut Value, schema: Option<Schema>, field: Option<&Field>) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !is_empty_marker(x));
+            let typed_map = field.is_some_and(|f| f.map.is_some() && !f.list);
+            for (k, x) in m.iter_mut() {
+                if typed_map {
+                    drop_empty(x, field.and_then(Schema::map_value), None);
+                    continue;
+                }
+                match schema.and_then(|s| s.field(k)) {
+                    Some((f, inner)) => drop_empty(x, inner, Some(f)),
+                    None => drop_empty(x, None, None),
+                }
+            }
+        }
+        Value::Array(items)
+            if field.is_some_and(|f| f.is_associative() && !f.merge_keys().is_empty()) =>
+        {
+            for item in items {
+                drop_empty(item, schema, None);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `map[string]T` fields: each value merges with T's schema.
@@ -255,10 +302,24 @@ fn walk_associative(
         Some(Value::Array(items)) => items,
         _ => Vec::new(),
     };
-    let patch_items = match patch {
+    let mut patch_items = match patch {
         Some(Value::Array(items)) => items,
         _ => Vec::new(),
     };
+    // An item that is only `$patch: X` directs the whole list.
+    let directive = patch_items.iter().position(|i| {
+        i.as_object()
+            .is_some_and(|m| m.len() == 1 && m.contains_key("$patch"))
+    });
+    if let Some(at) = directive {
+        let item = patch_items.remove(at);
+        match item["$patch"].as_str() {
+            Some("replace") => return Ok(Some(Value::Array(patch_items))),
+            Some("delete") => return Ok(None),
+            Some("merge") => {}
+            _ => bail!("unknown patch strategy '{}'", item["$patch"]),
+        }
+    }
     let keys = field.merge_keys();
     if keys.is_empty() {
         return Ok(primitive_union(dest_items, patch_items));
@@ -413,8 +474,11 @@ mod tests {
         assert_eq!(spec["containers"], json!([{"name": "a", "image": "a"}]));
         assert_eq!(spec["nodeSelector"], json!({"z": "3"}));
         assert!(spec.get("dnsPolicy").is_none());
-        let gone = merge(out, &json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "web"}, "$patch": "delete"}))
+        let gone = merge(
+            out,
+            &json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web"}, "$patch": "delete"}),
+        )
         .unwrap();
         assert!(gone.is_none());
     }

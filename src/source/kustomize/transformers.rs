@@ -4,7 +4,7 @@
 
 use super::fieldspec::{self, Create, FieldSpec, TransformerConfig, merge_specs};
 use super::kustomization::{Kustomization, scalar_string};
-use super::resource::{Gvk, Resource, ResId};
+use super::resource::{Gvk, ResId, Resource};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 
@@ -34,9 +34,7 @@ pub fn namespace(resources: &mut [Resource], ns: &str, config: &TransformerConfi
             )?;
         }
         let is_binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";
-        if is_binding
-            && let Some(Value::Array(subjects)) = r.obj.get_mut("subjects")
-        {
+        if is_binding && let Some(Value::Array(subjects)) = r.obj.get_mut("subjects") {
             // kustomize's default mode: only subjects named "default".
             for s in subjects.iter_mut() {
                 if s.get("name").and_then(Value::as_str) == Some("default")
@@ -138,7 +136,7 @@ pub fn set_entries(
         for (k, v) in pairs {
             for spec in specs {
                 fieldspec::apply(&mut r.obj, &gvk, spec, Create::Map, &mut |node| {
-                    if node.is_null() {
+                    if super::empty::is_nullish(node) {
                         *node = Value::Object(Map::new());
                     }
                     match node {
@@ -157,7 +155,11 @@ pub fn set_entries(
 }
 
 /// `labels:` entries and `commonLabels`.
-pub fn labels(resources: &mut [Resource], k: &Kustomization, config: &TransformerConfig) -> Result<()> {
+pub fn labels(
+    resources: &mut [Resource],
+    k: &Kustomization,
+    config: &TransformerConfig,
+) -> Result<()> {
     for set in &k.labels {
         let mut specs = set.fields.clone();
         if set.include_selectors {
@@ -174,9 +176,16 @@ pub fn labels(resources: &mut [Resource], k: &Kustomization, config: &Transforme
 }
 
 /// `replicas:` entries.
-pub fn replicas(resources: &mut [Resource], k: &Kustomization, config: &TransformerConfig) -> Result<()> {
+pub fn replicas(
+    resources: &mut [Resource],
+    k: &Kustomization,
+    config: &TransformerConfig,
+) -> Result<()> {
     for entry in &k.replicas {
-        let name = entry.get("name").and_then(scalar_string).unwrap_or_default();
+        let name = entry
+            .get("name")
+            .and_then(scalar_string)
+            .unwrap_or_default();
         let count = entry.get("count").cloned().unwrap_or(Value::from(0));
         let count = match &count {
             Value::Number(_) => count,
@@ -205,7 +214,9 @@ pub fn replicas(resources: &mut [Resource], k: &Kustomization, config: &Transfor
             }
         }
         if !found {
-            bail!("replicas: no Deployment, ReplicationController, ReplicaSet or StatefulSet named {name}");
+            bail!(
+                "replicas: no Deployment, ReplicationController, ReplicaSet or StatefulSet named {name}"
+            );
         }
     }
     Ok(())
@@ -214,7 +225,6 @@ pub fn replicas(resources: &mut [Resource], k: &Kustomization, config: &Transfor
 /// One `images:` entry.
 #[derive(Debug, Clone, Default)]
 pub struct ImageRule {
-    name: String,
     new_name: String,
     new_tag: String,
     digest: String,
@@ -226,12 +236,8 @@ impl ImageRule {
         let s = |k: &str| v.get(k).and_then(scalar_string).unwrap_or_default();
         let name = s("name");
         // kustomize matches the name as a regular expression, unescaped.
-        let matcher = regex::Regex::new(&format!(
-            "^{name}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?$"
-        ))
-        .ok();
+        let matcher = regex::Regex::new(&format!("^{name}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?$")).ok();
         Ok(ImageRule {
-            name,
             new_name: s("newName"),
             new_tag: s("newTag"),
             digest: s("digest"),
@@ -282,7 +288,11 @@ pub fn split_image(image: &str) -> (String, String, String) {
         (None, None) => (image.to_string(), String::new(), String::new()),
         (c, Some(a)) if c.is_none_or(|c| a < c) => {
             let a = a + slash;
-            (image[..a].to_string(), String::new(), image[a + 1..].to_string())
+            (
+                image[..a].to_string(),
+                String::new(),
+                image[a + 1..].to_string(),
+            )
         }
         (Some(c), Some(a)) => {
             let (c, a) = (c + slash, a + slash);
@@ -294,7 +304,11 @@ pub fn split_image(image: &str) -> (String, String, String) {
         }
         (Some(c), None) => {
             let c = c + slash;
-            (image[..c].to_string(), image[c + 1..].to_string(), String::new())
+            (
+                image[..c].to_string(),
+                image[c + 1..].to_string(),
+                String::new(),
+            )
         }
         (None, Some(_)) => unreachable!("handled above"),
     }
@@ -302,7 +316,11 @@ pub fn split_image(image: &str) -> (String, String, String) {
 
 /// `images:` entries: every `containers`/`initContainers` list anywhere in
 /// an object (kustomize's legacy walk), then the configured field specs.
-pub fn images(resources: &mut [Resource], k: &Kustomization, config: &TransformerConfig) -> Result<()> {
+pub fn images(
+    resources: &mut [Resource],
+    k: &Kustomization,
+    config: &TransformerConfig,
+) -> Result<()> {
     for entry in &k.images {
         let rule = ImageRule::parse(entry)?;
         for r in resources.iter_mut() {
@@ -363,7 +381,11 @@ mod tests {
     fn image_names_split_around_ports() {
         assert_eq!(
             split_image("registry:5000/app:1.0@sha256:abc"),
-            ("registry:5000/app".into(), "1.0".into(), "sha256:abc".into())
+            (
+                "registry:5000/app".into(),
+                "1.0".into(),
+                "sha256:abc".into()
+            )
         );
         assert_eq!(split_image("nginx"), ("nginx".into(), "".into(), "".into()));
         assert_eq!(
@@ -374,11 +396,21 @@ mod tests {
 
     #[test]
     fn image_rules() {
-        let rule = ImageRule::parse(&json!({"name": "registry.example.com/app", "newTag": "v2"})).unwrap();
-        assert_eq!(rule.apply("registry.example.com/app:v1").unwrap(), "registry.example.com/app:v2");
-        assert_eq!(rule.apply("registry.example.com/app").unwrap(), "registry.example.com/app:v2");
+        let rule =
+            ImageRule::parse(&json!({"name": "registry.example.com/app", "newTag": "v2"})).unwrap();
+        assert_eq!(
+            rule.apply("registry.example.com/app:v1").unwrap(),
+            "registry.example.com/app:v2"
+        );
+        assert_eq!(
+            rule.apply("registry.example.com/app").unwrap(),
+            "registry.example.com/app:v2"
+        );
         assert!(rule.apply("registry.example.com/app-x:v1").is_none());
-        let digest = ImageRule::parse(&json!({"name": "app", "newName": "mirror/app", "digest": "sha256:d"})).unwrap();
+        let digest = ImageRule::parse(
+            &json!({"name": "app", "newName": "mirror/app", "digest": "sha256:d"}),
+        )
+        .unwrap();
         assert_eq!(digest.apply("app:1").unwrap(), "mirror/app@sha256:d");
     }
 }

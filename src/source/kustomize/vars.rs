@@ -14,18 +14,31 @@ pub struct Var {
     pub field_path: String,
 }
 
+/// A field looked up as Go's encoding/json does: case-insensitively.
+fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.get(key).or_else(|| {
+        v.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
 impl Var {
     pub fn parse(v: &Value, file: &str) -> Result<Var> {
-        let name = v
-            .get("name")
+        let name = get_ci(v, "name")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| anyhow!("{file}: vars: every var needs a name"))?
             .to_string();
-        let objref = v
-            .get("objref")
-            .ok_or_else(|| anyhow!("{file}: var {name}: needs an objref"))?;
-        let s = |k: &str| objref.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let objref =
+            get_ci(v, "objref").ok_or_else(|| anyhow!("{file}: var {name}: needs an objref"))?;
+        let s = |k: &str| {
+            get_ci(objref, k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         let mut gvk = Gvk::from_api_version(&s("apiVersion"), &s("kind"));
         if gvk.group.is_empty() && !s("group").is_empty() {
             gvk.group = s("group");
@@ -33,9 +46,8 @@ impl Var {
         if gvk.version.is_empty() && !s("version").is_empty() {
             gvk.version = s("version");
         }
-        let field_path = v
-            .get("fieldref")
-            .and_then(|f| f.get("fieldPath"))
+        let field_path = get_ci(v, "fieldref")
+            .and_then(|f| get_ci(f, "fieldPath"))
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .unwrap_or("metadata.name")
@@ -216,7 +228,9 @@ pub fn field_value(obj: &Value, path: &str) -> Option<Value> {
             cur = cur.get(index.parse::<usize>().ok()?)?;
         }
     }
-    Some(cur.clone())
+    let mut value = cur.clone();
+    super::empty::to_null(&mut value);
+    Some(value)
 }
 
 #[cfg(test)]
@@ -226,7 +240,10 @@ mod tests {
 
     #[test]
     fn expansion() {
-        let values = vec![("NS".to_string(), json!("kubeflow")), ("N".to_string(), json!(3))];
+        let values = vec![
+            ("NS".to_string(), json!("kubeflow")),
+            ("N".to_string(), json!(3)),
+        ];
         assert_eq!(expand("$(NS).svc", &values), json!("kubeflow.svc"));
         assert_eq!(expand("$(N)", &values), json!(3));
         assert_eq!(expand("x$(N)", &values), json!("x3"));
