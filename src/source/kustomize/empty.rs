@@ -48,7 +48,7 @@ pub fn mark(text: &str) -> Option<String> {
         // A block scalar starts: skip its body.
         if let Some((_, value)) = content
             .split_once(": ")
-            .or_else(|| content.split_once("- ").map(|(a, b)| (a, b)))
+            .or_else(|| content.split_once("- "))
         {
             let v = value.trim();
             if v.starts_with('|') || v.starts_with('>') {

@@ -227,9 +227,9 @@ pub fn patches(
                         root.file_name()
                     );
                 }
-                for i in 0..resources.len() {
-                    if target.selects(&resources[i])? {
-                        apply_smp(&mut resources[i], &docs[0], allow_name, allow_kind)?;
+                for r in resources.iter_mut() {
+                    if target.selects(r)? {
+                        apply_smp(r, &docs[0], allow_name, allow_kind)?;
                     }
                 }
                 drop_deleted(resources);
