@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates src/source/kustomize/schema.json: what the native Kustomize
+"""Generates src/source/kustomize/schema.txt: what the native Kustomize
 renderer needs to know about Kubernetes types.
 
 - Strategic-merge metadata (x-kubernetes-patch-strategy, -patch-merge-key,
@@ -16,7 +16,13 @@ Usage (both inputs are fetched by their ordinary clients):
   python3 scripts/gen-kustomize-schema.py \
       /tmp/kv/u/kubernetes_validate/kubernetes-json-schema/v1.25.0-local/_definitions.json \
       ~/.cargo/registry/src/*/k8s-openapi-0.29.0/src/v1_36 \
-      > src/source/kustomize/schema.json
+      > src/source/kustomize/schema.txt
+
+The format is one fact a line, cheap to read at start-up:
+  R apiVersion/Kind TypeName       a resource's type
+  C group/Kind                     a cluster-scoped kind
+  T TypeName                       a type; its fields follow:
+  F field [t=Type] [map=Type] [list] [strategy=S] [key=K] [mapKeys=A,B]
 """
 import json
 import pathlib
@@ -95,18 +101,30 @@ def main():
     # Kinds removed from Kubernetes before k8s-openapi's oldest version,
     # still cluster-scoped in the schema kustomize embeds.
     cluster.update(["policy/PodSecurityPolicy"])
-    json.dump(
-        {
-            "source": "kubernetes-validate 1.37.0 (v1.25.0-local definitions); k8s-openapi 0.29.0 (v1_36) scopes",
-            "roots": dict(sorted(roots.items())),
-            "types": dict(sorted(types.items())),
-            "clusterScoped": sorted(cluster),
-        },
-        sys.stdout,
-        separators=(",", ":"),
-        sort_keys=False,
-    )
-    sys.stdout.write("\n")
+    out = sys.stdout
+    out.write("# kubernetes-validate 1.37.0 (v1.25.0-local definitions); k8s-openapi 0.29.0 (v1_36) scopes\n")
+    for gvk, name in sorted(roots.items()):
+        out.write(f"R {gvk} {name}\n")
+    for scoped in sorted(cluster):
+        out.write(f"C {scoped}\n")
+    for name, fields in sorted(types.items()):
+        out.write(f"T {name}\n")
+        for field, entry in fields.items():
+            parts = [f"F {field}"]
+            if "t" in entry:
+                parts.append(f"t={entry['t']}")
+            if "map" in entry:
+                parts.append(f"map={entry['map']}")
+            if entry.get("list"):
+                parts.append("list")
+            if "strategy" in entry:
+                parts.append(f"strategy={entry['strategy']}")
+            if "key" in entry:
+                parts.append(f"key={entry['key']}")
+            if "mapKeys" in entry:
+                parts.append("mapKeys=" + ",".join(entry["mapKeys"]))
+            out.write(" ".join(parts) + "\n")
+
 
 
 if __name__ == "__main__":

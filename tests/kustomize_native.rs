@@ -230,3 +230,38 @@ fn findings_name_the_overlay_patch_that_declares_the_value() {
     );
     assert_eq!(memory["source"]["line"], 16);
 }
+
+#[test]
+fn symlinks_out_of_the_repository_are_refused_natively() {
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "secret.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\n",
+    );
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let kfile = write(
+        repo.path(),
+        "app/kustomization.yaml",
+        "resources: [cm.yaml]\n",
+    );
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yaml"),
+        repo.path().join("app/cm.yaml"),
+    )
+    .unwrap();
+    let out = render(kfile.parent().unwrap(), &["--renderer", "native"], &[]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains(&kfile.display().to_string()),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("outside the repository"),
+        "{}",
+        out.stderr
+    );
+}

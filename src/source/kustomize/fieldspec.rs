@@ -104,12 +104,7 @@ impl TransformerConfig {
     pub fn defaults() -> TransformerConfig {
         static DEFAULTS: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
         DEFAULTS
-            .get_or_init(|| {
-                let yaml: serde_yaml::Value =
-                    serde_yaml::from_str(include_str!("defaults.yaml")).expect("defaults.yaml");
-                let value = crate::source::yaml::yaml_to_json(yaml).expect("defaults.yaml");
-                TransformerConfig::parse(&value).expect("defaults.yaml")
-            })
+            .get_or_init(|| parse_builtin(include_str!("defaults.yaml")))
             .clone()
     }
 
@@ -187,6 +182,94 @@ impl TransformerConfig {
         }
         Ok(())
     }
+}
+
+/// Reads defaults.yaml without a YAML parser (it runs on every render): the
+/// file keeps to `section:`, `- key: value` and `  key: value` lines, and
+/// to `fieldSpecs:` lists under nameReference. A unit test checks that the
+/// YAML parser reads the same.
+fn parse_builtin(text: &str) -> TransformerConfig {
+    let mut config = TransformerConfig::default();
+    let mut section = "";
+    fn set(spec: &mut FieldSpec, key: &str, value: &str) {
+        match key {
+            "path" => spec.path = value.to_string(),
+            "group" => spec.gvk.group = value.to_string(),
+            "version" => spec.gvk.version = value.to_string(),
+            "kind" => spec.gvk.kind = value.to_string(),
+            "create" => spec.create = value == "true",
+            _ => {}
+        }
+    }
+    let empty = || FieldSpec::new("", false);
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim_start();
+        let (item, body) = match trimmed.strip_prefix("- ") {
+            Some(rest) => (true, rest),
+            None => (false, trimmed),
+        };
+        let (key, value) = body.split_once(':').unwrap_or((body, ""));
+        let value = value.trim();
+        if indent == 0 && !item {
+            section = match key {
+                "namePrefix" | "nameSuffix" | "commonLabels" | "templateLabels"
+                | "commonAnnotations" | "namespace" | "varReference" | "images" | "replicas"
+                | "nameReference" => key,
+                _ => "",
+            };
+            continue;
+        }
+        if section == "nameReference" {
+            if indent == 0 && item {
+                config.name_reference.push(NameBackRefs {
+                    gvk: Gvk::default(),
+                    referrers: Vec::new(),
+                });
+            }
+            let Some(target) = config.name_reference.last_mut() else {
+                continue;
+            };
+            if indent >= 2 && (item || indent >= 4) && key != "fieldSpecs" {
+                if item {
+                    target.referrers.push(empty());
+                }
+                if let Some(spec) = target.referrers.last_mut() {
+                    set(spec, key, value);
+                }
+            } else if key != "fieldSpecs" {
+                let mut spec = FieldSpec {
+                    gvk: target.gvk.clone(),
+                    ..empty()
+                };
+                set(&mut spec, key, value);
+                target.gvk = spec.gvk;
+            }
+            continue;
+        }
+        let list = match section {
+            "namePrefix" => &mut config.name_prefix,
+            "nameSuffix" => &mut config.name_suffix,
+            "commonLabels" => &mut config.common_labels,
+            "templateLabels" => &mut config.template_labels,
+            "commonAnnotations" => &mut config.common_annotations,
+            "namespace" => &mut config.namespace,
+            "varReference" => &mut config.var_reference,
+            "images" => &mut config.images,
+            "replicas" => &mut config.replicas,
+            _ => continue,
+        };
+        if item {
+            list.push(empty());
+        }
+        if let Some(spec) = list.last_mut() {
+            set(spec, key, value);
+        }
+    }
+    config
 }
 
 /// What to create where a field spec's path is missing.
@@ -332,6 +415,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(obj["metadata"]["labels"]["x"], "y");
+    }
+
+    #[test]
+    fn the_fast_defaults_reader_agrees_with_the_yaml_parser() {
+        let yaml: serde_yaml::Value = serde_yaml::from_str(include_str!("defaults.yaml")).unwrap();
+        let value = crate::source::yaml::yaml_to_json(yaml).unwrap();
+        let slow = TransformerConfig::parse(&value).unwrap();
+        let fast = parse_builtin(include_str!("defaults.yaml"));
+        assert_eq!(format!("{slow:?}"), format!("{fast:?}"));
     }
 
     #[test]

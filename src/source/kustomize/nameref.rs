@@ -254,3 +254,60 @@ impl Ctx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SourceLocation;
+    use crate::source::kustomize::fieldspec::TransformerConfig;
+    use serde_json::json;
+
+    fn prefixed(obj: Value, prefix: &str) -> Resource {
+        let mut r = Resource::new(obj, SourceLocation::default());
+        r.prefixes.push(prefix.to_string());
+        r.store_previous_id();
+        let name = format!("{prefix}{}", r.name());
+        r.set_name(&name);
+        r
+    }
+
+    /// Two bases each rename their own `settings`; each Deployment follows
+    /// the one built with the same prefix, as kustomize does.
+    #[test]
+    fn references_follow_the_object_renamed_in_the_same_kustomization() {
+        let cm = |data: &str| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "settings"}, "data": {"x": data}})
+        };
+        let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {"template": {"spec": {"volumes": [{"name": "v", "configMap": {"name": "settings"}}]}}}});
+        let role_binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "rb"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+            "subjects": [{"kind": "ServiceAccount", "name": "runner"}]});
+        let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "reader"}});
+        let mut resources = vec![
+            prefixed(cm("a"), "a-"),
+            prefixed(cm("b"), "b-"),
+            prefixed(deploy.clone(), "a-"),
+            prefixed(deploy, "b-"),
+            prefixed(role, "a-"),
+            prefixed(role_binding, "a-"),
+        ];
+        fix(
+            &mut resources,
+            &TransformerConfig::defaults().name_reference,
+        )
+        .unwrap();
+        let volume = |r: &Resource| {
+            r.obj["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"].clone()
+        };
+        assert_eq!(volume(&resources[2]), "a-settings");
+        assert_eq!(volume(&resources[3]), "b-settings");
+        assert_eq!(resources[5].obj["roleRef"]["name"], "a-reader");
+        // Not among the objects: left alone.
+        assert_eq!(resources[5].obj["subjects"][0]["name"], "runner");
+    }
+}

@@ -2,41 +2,81 @@
 //! and merge keys per field, and which kinds are cluster-scoped. Generated
 //! by scripts/gen-kustomize-schema.py from the Kubernetes OpenAPI definitions.
 
-use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-#[derive(Debug, Deserialize)]
+/// The generated facts (see the script for the format).
+const DATA: &str = include_str!("schema.txt");
+
 struct Document {
-    roots: HashMap<String, String>,
-    types: HashMap<String, HashMap<String, Field>>,
-    #[serde(rename = "clusterScoped")]
-    cluster_scoped: HashSet<String>,
+    roots: HashMap<&'static str, &'static str>,
+    types: HashMap<&'static str, HashMap<&'static str, Field>>,
+    cluster_scoped: HashSet<&'static str>,
 }
 
 /// One field of a type, as far as merging cares.
-#[derive(Debug, Deserialize, Default, Clone)]
+#[derive(Debug, Default, Clone)]
 pub struct Field {
     /// The type of the value (of each item, for lists).
-    #[serde(default)]
-    pub t: Option<String>,
-    #[serde(default)]
+    pub t: Option<&'static str>,
     pub list: bool,
     /// Value type of a map field (`map[string]T`).
-    #[serde(default)]
-    pub map: Option<String>,
-    #[serde(default)]
-    pub strategy: Option<String>,
-    #[serde(default)]
-    pub key: Option<String>,
-    #[serde(default, rename = "mapKeys")]
-    pub map_keys: Option<Vec<String>>,
+    pub map: Option<&'static str>,
+    pub strategy: Option<&'static str>,
+    pub key: Option<&'static str>,
+    pub map_keys: Option<Vec<&'static str>>,
 }
 
 fn document() -> &'static Document {
     static DOC: OnceLock<Document> = OnceLock::new();
     DOC.get_or_init(|| {
-        serde_json::from_str(include_str!("schema.json")).expect("schema.json is valid")
+        let mut doc = Document {
+            roots: HashMap::new(),
+            types: HashMap::new(),
+            cluster_scoped: HashSet::new(),
+        };
+        let mut current: Option<&'static str> = None;
+        for line in DATA.lines() {
+            let mut words = line.split(' ');
+            match words.next() {
+                Some("R") => {
+                    if let (Some(gvk), Some(name)) = (words.next(), words.next()) {
+                        doc.roots.insert(gvk, name);
+                    }
+                }
+                Some("C") => {
+                    if let Some(gk) = words.next() {
+                        doc.cluster_scoped.insert(gk);
+                    }
+                }
+                Some("T") => {
+                    current = words.next();
+                    if let Some(t) = current {
+                        doc.types.insert(t, HashMap::new());
+                    }
+                }
+                Some("F") => {
+                    let (Some(t), Some(name)) = (current, words.next()) else {
+                        continue;
+                    };
+                    let mut field = Field::default();
+                    for word in words {
+                        match word.split_once('=') {
+                            Some(("t", v)) => field.t = Some(v),
+                            Some(("map", v)) => field.map = Some(v),
+                            Some(("strategy", v)) => field.strategy = Some(v),
+                            Some(("key", v)) => field.key = Some(v),
+                            Some(("mapKeys", v)) => field.map_keys = Some(v.split(',').collect()),
+                            _ if word == "list" => field.list = true,
+                            _ => {}
+                        }
+                    }
+                    doc.types.entry(t).or_default().insert(name, field);
+                }
+                _ => {}
+            }
+        }
+        doc
     })
 }
 
@@ -45,7 +85,7 @@ fn document() -> &'static Document {
 pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
     document()
         .cluster_scoped
-        .contains(&format!("{group}/{kind}"))
+        .contains(format!("{group}/{kind}").as_str())
 }
 
 /// A position in the schema: the type of the current value, if known.
@@ -59,11 +99,11 @@ impl Schema {
     pub fn for_resource(api_version: &str, kind: &str) -> Option<Schema> {
         let doc = document();
         doc.roots
-            .get(&format!("{api_version}/{kind}"))
+            .get(format!("{api_version}/{kind}").as_str())
             .map(|name| Schema { type_name: name })
     }
 
-    fn fields(&self) -> Option<&'static HashMap<String, Field>> {
+    fn fields(&self) -> Option<&'static HashMap<&'static str, Field>> {
         document().types.get(self.type_name)
     }
 
@@ -72,12 +112,9 @@ impl Schema {
         let field = self.fields()?.get(name)?;
         let inner = field
             .t
-            .as_deref()
-            .or(field.map.as_deref())
+            .or(field.map)
             .and_then(|t| document().types.get_key_value(t))
-            .map(|(k, _)| Schema {
-                type_name: k.as_str(),
-            });
+            .map(|(k, _)| Schema { type_name: k });
         Some((field, inner))
     }
 
@@ -85,11 +122,8 @@ impl Schema {
     pub fn map_value(field: &Field) -> Option<Schema> {
         field
             .map
-            .as_deref()
             .and_then(|t| document().types.get_key_value(t))
-            .map(|(k, _)| Schema {
-                type_name: k.as_str(),
-            })
+            .map(|(k, _)| Schema { type_name: k })
     }
 }
 
@@ -99,7 +133,6 @@ impl Field {
         self.list
             && self
                 .strategy
-                .as_deref()
                 .is_some_and(|s| s.split(',').any(|p| p == "merge"))
     }
 
@@ -109,9 +142,9 @@ impl Field {
             return Vec::new();
         }
         if let Some(keys) = &self.map_keys {
-            return keys.clone();
+            return keys.iter().map(|k| k.to_string()).collect();
         }
-        self.key.iter().cloned().collect()
+        self.key.iter().map(|k| k.to_string()).collect()
     }
 }
 
