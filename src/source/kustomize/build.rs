@@ -187,7 +187,12 @@ impl Builder {
                 }
             }
         }
-        let mut config = TransformerConfig::defaults();
+        // The built-in specs once; every level adds its own.
+        let mut config = if ra.config.has_defaults {
+            TransformerConfig::default()
+        } else {
+            TransformerConfig::defaults()
+        };
         for entry in &k.configurations {
             let (path, text) = self.loader.read(root, "configurations", entry)?;
             let name = clean_path(&path).display().to_string();

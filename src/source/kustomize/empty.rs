@@ -41,6 +41,15 @@ pub fn mark(text: &str) -> Option<String> {
             }
             block_indent = None;
         }
+        // Most lines hold no quote, comment, block indicator or final colon.
+        let bytes = line.trim_end().as_bytes();
+        let interesting = bytes.last() == Some(&b':')
+            || bytes
+                .iter()
+                .any(|b| matches!(b, b'#' | b'|' | b'>' | b'"' | b'\''));
+        if !interesting {
+            continue;
+        }
         let content = strip_comment(line).trim_end();
         if content.trim_start().starts_with('#') || content.trim().is_empty() {
             continue;

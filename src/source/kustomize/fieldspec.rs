@@ -58,11 +58,25 @@ impl FieldSpec {
 
 /// Adds `specs` not already present (same gvk and path) to `list`.
 pub fn merge_specs(list: &mut Vec<FieldSpec>, specs: &[FieldSpec]) -> Result<()> {
+    if specs.is_empty() {
+        return Ok(());
+    }
+    let index: std::collections::HashMap<(&Gvk, &str), usize> = list
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ((&s.gvk, s.path.as_str()), i))
+        .collect();
+    let mut added: Vec<FieldSpec> = Vec::new();
     for spec in specs {
-        match list
-            .iter()
-            .find(|s| s.gvk == spec.gvk && s.path == spec.path)
-        {
+        let existing = index
+            .get(&(&spec.gvk, spec.path.as_str()))
+            .map(|i| &list[*i])
+            .or_else(|| {
+                added
+                    .iter()
+                    .find(|s| s.gvk == spec.gvk && s.path == spec.path)
+            });
+        match existing {
             Some(existing) if existing.create != spec.create => bail!(
                 "conflicting field specs for path {} ({}): create is both {} and {}",
                 spec.path,
@@ -71,9 +85,11 @@ pub fn merge_specs(list: &mut Vec<FieldSpec>, specs: &[FieldSpec]) -> Result<()>
                 spec.create
             ),
             Some(_) => {}
-            None => list.push(spec.clone()),
+            None => added.push(spec.clone()),
         }
     }
+    drop(index);
+    list.extend(added);
     Ok(())
 }
 
@@ -97,6 +113,8 @@ pub struct TransformerConfig {
     pub images: Vec<FieldSpec>,
     pub replicas: Vec<FieldSpec>,
     pub name_reference: Vec<NameBackRefs>,
+    /// The built-in specs are in (merging them again changes nothing).
+    pub has_defaults: bool,
 }
 
 impl TransformerConfig {
@@ -104,8 +122,24 @@ impl TransformerConfig {
     pub fn defaults() -> TransformerConfig {
         static DEFAULTS: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
         DEFAULTS
-            .get_or_init(|| parse_builtin(include_str!("defaults.yaml")))
+            .get_or_init(|| TransformerConfig {
+                has_defaults: true,
+                ..parse_builtin(include_str!("defaults.yaml"))
+            })
             .clone()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.name_prefix.is_empty()
+            && self.name_suffix.is_empty()
+            && self.common_labels.is_empty()
+            && self.template_labels.is_empty()
+            && self.common_annotations.is_empty()
+            && self.namespace.is_empty()
+            && self.var_reference.is_empty()
+            && self.images.is_empty()
+            && self.replicas.is_empty()
+            && self.name_reference.is_empty()
     }
 
     /// A `configurations:` document.
@@ -161,6 +195,11 @@ impl TransformerConfig {
 
     /// Adds another configuration's specs (kustomize's `TransformerConfig.Merge`).
     pub fn merge(&mut self, other: &TransformerConfig) -> Result<()> {
+        if other.has_defaults && !self.has_defaults && self.is_empty() {
+            *self = other.clone();
+            return Ok(());
+        }
+        self.has_defaults |= other.has_defaults;
         merge_specs(&mut self.name_prefix, &other.name_prefix)?;
         merge_specs(&mut self.name_suffix, &other.name_suffix)?;
         merge_specs(&mut self.common_labels, &other.common_labels)?;

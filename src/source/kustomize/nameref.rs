@@ -214,14 +214,10 @@ impl Ctx<'_> {
         let referrer_id = self.referrer.cur_id();
         let mut c: Vec<&Resource> = candidates
             .into_iter()
-            .filter(|r| r.prev_ids().iter().any(|id| id.name == old))
-            .filter(|r| {
-                r.prev_ids()
-                    .iter()
-                    .any(|id| id.gvk.is_selected_by(self.target))
-            })
+            .filter(|r| r.had_name(old))
+            .filter(|r| r.had_gvk_selected_by(self.target))
             .filter(|r| match &role_ref_gvk {
-                Some(g) => r.prev_ids().iter().any(|id| id.gvk.is_selected_by(g)),
+                Some(g) => r.had_gvk_selected_by(g),
                 None => true,
             })
             .filter(|r| {

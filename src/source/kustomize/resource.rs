@@ -213,6 +213,23 @@ impl Resource {
             .collect()
     }
 
+    /// Had this name before a rename (kustomize's previous-name match).
+    pub fn had_name(&self, name: &str) -> bool {
+        self.prev.iter().any(|(_, n, _)| n == name)
+    }
+
+    /// A previous identity is selected by `selector`.
+    pub fn had_gvk_selected_by(&self, selector: &Gvk) -> bool {
+        if self.prev.is_empty() {
+            return false;
+        }
+        let mut gvk = self.gvk();
+        self.prev.iter().any(|(kind, _, _)| {
+            gvk.kind.clone_from(kind);
+            gvk.is_selected_by(selector)
+        })
+    }
+
     /// Previous and current identities.
     pub fn all_ids(&self) -> Vec<ResId> {
         let mut ids = vec![self.cur_id()];

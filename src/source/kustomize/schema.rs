@@ -11,7 +11,8 @@ const DATA: &str = include_str!("schema.txt");
 struct Document {
     roots: HashMap<&'static str, &'static str>,
     types: HashMap<&'static str, HashMap<&'static str, Field>>,
-    cluster_scoped: HashSet<&'static str>,
+    /// group -> cluster-scoped kinds
+    cluster_scoped: HashMap<&'static str, HashSet<&'static str>>,
 }
 
 /// One field of a type, as far as merging cares.
@@ -33,7 +34,7 @@ fn document() -> &'static Document {
         let mut doc = Document {
             roots: HashMap::new(),
             types: HashMap::new(),
-            cluster_scoped: HashSet::new(),
+            cluster_scoped: HashMap::new(),
         };
         let mut current: Option<&'static str> = None;
         for line in DATA.lines() {
@@ -45,8 +46,8 @@ fn document() -> &'static Document {
                     }
                 }
                 Some("C") => {
-                    if let Some(gk) = words.next() {
-                        doc.cluster_scoped.insert(gk);
+                    if let Some((group, kind)) = words.next().and_then(|gk| gk.split_once('/')) {
+                        doc.cluster_scoped.entry(group).or_default().insert(kind);
                     }
                 }
                 Some("T") => {
@@ -85,7 +86,8 @@ fn document() -> &'static Document {
 pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
     document()
         .cluster_scoped
-        .contains(format!("{group}/{kind}").as_str())
+        .get(group)
+        .is_some_and(|kinds| kinds.contains(kind))
 }
 
 /// A position in the schema: the type of the current value, if known.
