@@ -27,22 +27,41 @@ pub struct Accumulator {
 
 impl Accumulator {
     fn append(&mut self, r: Resource) -> Result<()> {
-        let id = r.cur_id();
-        if let Some(existing) = self.resources.iter().find(|o| o.cur_id().equals(&id)) {
-            bail!(
-                "{id} is declared twice: in {} and in {}",
-                crate::source::describe(&existing.origin),
-                crate::source::describe(&r.origin)
-            );
+        self.append_all(vec![r])
+    }
+
+    /// Adds objects; two with one identity are an error naming both.
+    fn append_all(&mut self, rs: Vec<Resource>) -> Result<()> {
+        let key = |r: &Resource| {
+            let id = r.cur_id();
+            let ns = id.effective_namespace().to_string();
+            (id.gvk, id.name, ns)
+        };
+        let mut seen: std::collections::HashMap<_, usize> = self
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (key(r), i))
+            .collect();
+        for r in rs {
+            let k = key(&r);
+            if let Some(i) = seen.get(&k) {
+                let existing = &self.resources[*i];
+                bail!(
+                    "{} is declared twice: in {} and in {}",
+                    r.cur_id(),
+                    crate::source::describe(&existing.origin),
+                    crate::source::describe(&r.origin)
+                );
+            }
+            seen.insert(k, self.resources.len());
+            self.resources.push(r);
         }
-        self.resources.push(r);
         Ok(())
     }
 
     fn merge(&mut self, other: Accumulator) -> Result<()> {
-        for r in other.resources {
-            self.append(r)?;
-        }
+        self.append_all(other.resources)?;
         self.config.merge(&other.config)?;
         for v in other.vars {
             if self.vars.iter().any(|x| x.name == v.name) {
@@ -168,11 +187,7 @@ impl Builder {
         let file = root.file_name();
         for entry in &k.resources {
             match self.loader.resolve(root, "resources", entry)? {
-                Resolved::File(path) => {
-                    for r in read_resources(&path)? {
-                        ra.append(r)?;
-                    }
-                }
+                Resolved::File(path) => ra.append_all(read_resources(&path)?)?,
                 Resolved::Dir(dir) => {
                     let sub = self.loader.enter(&dir, Some(root))?;
                     let (sub_k, _) = read_kustomization(&sub)?;

@@ -29,8 +29,9 @@ pub fn fix(resources: &mut [Resource], backrefs: &[NameBackRefs]) -> Result<()> 
             order.push(*i);
         }
     }
+    let ids: Vec<super::resource::ResId> = resources.iter().map(Resource::cur_id).collect();
     for referrer in order {
-        let candidates = candidates_for(resources, referrer);
+        let candidates = candidates_for(resources, &ids, referrer);
         let skeleton = resources[referrer].skeleton();
         for (_, spec, target) in work.iter().filter(|(i, _, _)| *i == referrer) {
             let mut obj = std::mem::take(&mut resources[referrer].obj);
@@ -67,9 +68,13 @@ pub fn fix(resources: &mut [Resource], backrefs: &[NameBackRefs]) -> Result<()> 
 
 /// Objects a referrer may name: cluster-scoped ones, those in its namespace,
 /// and for RoleBindings, service accounts' namespaces named in its subjects.
-fn candidates_for(resources: &[Resource], referrer: usize) -> Vec<usize> {
+fn candidates_for(
+    resources: &[Resource],
+    ids: &[super::resource::ResId],
+    referrer: usize,
+) -> Vec<usize> {
     let r = &resources[referrer];
-    let rid = r.cur_id();
+    let rid = &ids[referrer];
     if rid.gvk.is_cluster_scoped() {
         return (0..resources.len()).collect();
     }
@@ -87,9 +92,9 @@ fn candidates_for(resources: &[Resource], referrer: usize) -> Vec<usize> {
     }
     (0..resources.len())
         .filter(|i| {
-            let id = resources[*i].cur_id();
+            let id = &ids[*i];
             id.gvk.is_cluster_scoped()
-                || id.ns_equals(&rid)
+                || id.ns_equals(rid)
                 || binding_namespaces
                     .iter()
                     .any(|ns| ns == resources[*i].namespace())

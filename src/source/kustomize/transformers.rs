@@ -13,8 +13,7 @@ pub fn namespace(resources: &mut [Resource], ns: &str, config: &TransformerConfi
     if ns.is_empty() {
         return Ok(());
     }
-    for i in 0..resources.len() {
-        let r = &mut resources[i];
+    for r in resources.iter_mut() {
         if r.is_empty() {
             continue;
         }
@@ -58,8 +57,12 @@ pub fn namespace(resources: &mut [Resource], ns: &str, config: &TransformerConfi
             fieldspec::apply(&mut r.obj, &gvk, spec, Create::Scalar, set)
                 .with_context(|| format!("namespace transformation of {}", r.cur_id()))?;
         }
-        let id = resources[i].cur_id();
-        if resources.iter().filter(|o| o.cur_id().equals(&id)).count() != 1 {
+    }
+    let mut seen = std::collections::HashSet::new();
+    for r in resources.iter() {
+        let id = r.cur_id();
+        let ns_key = id.effective_namespace().to_string();
+        if !seen.insert((id.gvk.clone(), id.name.clone(), ns_key)) {
             bail!("namespace {ns} makes two objects {id}: they would collide");
         }
     }
@@ -225,6 +228,7 @@ pub fn replicas(
 /// One `images:` entry.
 #[derive(Debug, Clone, Default)]
 pub struct ImageRule {
+    name: String,
     new_name: String,
     new_tag: String,
     digest: String,
@@ -238,6 +242,7 @@ impl ImageRule {
         // kustomize matches the name as a regular expression, unescaped.
         let matcher = regex::Regex::new(&format!("^{name}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?$")).ok();
         Ok(ImageRule {
+            name,
             new_name: s("newName"),
             new_tag: s("newTag"),
             digest: s("digest"),
@@ -247,7 +252,11 @@ impl ImageRule {
 
     /// The new image for `image`, if this rule matches it.
     pub fn apply(&self, image: &str) -> Option<String> {
-        if !self.matcher.as_ref()?.is_match(image) {
+        let matched = match &self.matcher {
+            Some(re) => re.is_match(image),
+            None => plain_name_matches(&self.name, image),
+        };
+        if !matched {
             return None;
         }
         let (mut name, mut tag, mut digest) = split_image(image);
@@ -274,6 +283,28 @@ impl ImageRule {
             out.push_str(&digest);
         }
         Some(out)
+    }
+}
+
+/// kustomize's `^NAME(@sha256)?(:[a-zA-Z0-9_.{}-]*)?$` for a NAME of plain
+/// characters, where `.` still matches any character.
+fn plain_name_matches(name: &str, image: &str) -> bool {
+    let (n, i) = (name.as_bytes(), image.as_bytes());
+    if i.len() < n.len() || !n.iter().zip(i).all(|(a, b)| *a == b'.' || a == b) {
+        return false;
+    }
+    let mut rest = &image[n.len()..];
+    if let Some(r) = rest.strip_prefix("@sha256") {
+        rest = r;
+    }
+    if rest.is_empty() {
+        return true;
+    }
+    match rest.strip_prefix(':') {
+        Some(tag) => tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.{}-".contains(c)),
+        None => false,
     }
 }
 
@@ -407,6 +438,18 @@ mod tests {
             "registry.example.com/app:v2"
         );
         assert!(rule.apply("registry.example.com/app-x:v1").is_none());
+        assert_eq!(
+            rule.apply("registry.example.com/app@sha256:abc").unwrap(),
+            "registry.example.com/app:v2"
+        );
+        assert_eq!(
+            rule.apply("registry.example.com/app@sha256").unwrap(),
+            "registry.example.com/app:v2"
+        );
+        // As kustomize's unescaped regular expression: `.` matches anything.
+        assert!(rule.apply("registryXexample.com/app").is_some());
+        let re = ImageRule::parse(&json!({"name": "app|web", "newTag": "1"})).unwrap();
+        assert_eq!(re.apply("web:0").unwrap(), "web:1");
         let digest = ImageRule::parse(
             &json!({"name": "app", "newName": "mirror/app", "digest": "sha256:d"}),
         )
