@@ -10,7 +10,8 @@ const DATA: &str = include_str!("schema.txt");
 
 struct Document {
     roots: HashMap<&'static str, &'static str>,
-    types: HashMap<&'static str, HashMap<&'static str, Field>>,
+    /// Each type's `F` lines, read into fields the first time the type is needed.
+    types: HashMap<&'static str, (&'static str, OnceLock<HashMap<&'static str, Field>>)>,
     /// group -> cluster-scoped kinds
     cluster_scoped: HashMap<&'static str, HashSet<&'static str>>,
 }
@@ -36,49 +37,71 @@ fn document() -> &'static Document {
             types: HashMap::new(),
             cluster_scoped: HashMap::new(),
         };
-        let mut current: Option<&'static str> = None;
-        for line in DATA.lines() {
-            let mut words = line.split(' ');
-            match words.next() {
-                Some("R") => {
-                    if let (Some(gvk), Some(name)) = (words.next(), words.next()) {
-                        doc.roots.insert(gvk, name);
-                    }
+        // Types come last; only their names are read now.
+        let types_at = DATA.find("\nT ").map(|i| i + 1).unwrap_or(DATA.len());
+        for line in DATA[..types_at].lines() {
+            if let Some(rest) = line.strip_prefix("R ") {
+                if let Some((gvk, name)) = rest.split_once(' ') {
+                    doc.roots.insert(gvk, name);
                 }
-                Some("C") => {
-                    if let Some((group, kind)) = words.next().and_then(|gk| gk.split_once('/')) {
-                        doc.cluster_scoped.entry(group).or_default().insert(kind);
-                    }
-                }
-                Some("T") => {
-                    current = words.next();
-                    if let Some(t) = current {
-                        doc.types.insert(t, HashMap::new());
-                    }
-                }
-                Some("F") => {
-                    let (Some(t), Some(name)) = (current, words.next()) else {
-                        continue;
-                    };
-                    let mut field = Field::default();
-                    for word in words {
-                        match word.split_once('=') {
-                            Some(("t", v)) => field.t = Some(v),
-                            Some(("map", v)) => field.map = Some(v),
-                            Some(("strategy", v)) => field.strategy = Some(v),
-                            Some(("key", v)) => field.key = Some(v),
-                            Some(("mapKeys", v)) => field.map_keys = Some(v.split(',').collect()),
-                            _ if word == "list" => field.list = true,
-                            _ => {}
-                        }
-                    }
-                    doc.types.entry(t).or_default().insert(name, field);
-                }
-                _ => {}
+            } else if let Some((group, kind)) =
+                line.strip_prefix("C ").and_then(|gk| gk.split_once('/'))
+            {
+                doc.cluster_scoped.entry(group).or_default().insert(kind);
             }
+        }
+        let mut rest = &DATA[types_at..];
+        while let Some(body) = rest.strip_prefix("T ") {
+            let name_end = body.find('\n').unwrap_or(body.len());
+            let name = &body[..name_end];
+            let after = &body[(name_end + 1).min(body.len())..];
+            let next = if after.starts_with("T ") {
+                0
+            } else {
+                after.find("\nT ").map(|i| i + 1).unwrap_or(after.len())
+            };
+            doc.types.insert(name, (&after[..next], OnceLock::new()));
+            rest = &after[next..];
         }
         doc
     })
+}
+
+fn parse_fields(lines: &'static str) -> HashMap<&'static str, Field> {
+    let mut fields = HashMap::new();
+    for line in lines.lines() {
+        let mut words = line.split(' ');
+        if words.next() != Some("F") {
+            continue;
+        }
+        let Some(name) = words.next() else {
+            continue;
+        };
+        let mut field = Field::default();
+        for word in words {
+            match word.split_once('=') {
+                Some(("t", v)) => field.t = Some(v),
+                Some(("map", v)) => field.map = Some(v),
+                Some(("strategy", v)) => field.strategy = Some(v),
+                Some(("key", v)) => field.key = Some(v),
+                Some(("mapKeys", v)) => field.map_keys = Some(v.split(',').collect()),
+                _ if word == "list" => field.list = true,
+                _ => {}
+            }
+        }
+        fields.insert(name, field);
+    }
+    fields
+}
+
+fn fields_of(type_name: &str) -> Option<&'static HashMap<&'static str, Field>> {
+    let (lines, parsed) = document().types.get(type_name)?;
+    Some(parsed.get_or_init(|| parse_fields(lines)))
+}
+
+/// The interned name of a type, if the schema has it.
+fn type_key(type_name: &str) -> Option<&'static str> {
+    document().types.get_key_value(type_name).map(|(k, _)| *k)
 }
 
 /// `group/Kind` is cluster-scoped (unknown kinds are taken as namespaced, as
@@ -106,7 +129,7 @@ impl Schema {
     }
 
     fn fields(&self) -> Option<&'static HashMap<&'static str, Field>> {
-        document().types.get(self.type_name)
+        fields_of(self.type_name)
     }
 
     /// The field's merge facts and the schema of its value.
@@ -115,8 +138,8 @@ impl Schema {
         let inner = field
             .t
             .or(field.map)
-            .and_then(|t| document().types.get_key_value(t))
-            .map(|(k, _)| Schema { type_name: k });
+            .and_then(type_key)
+            .map(|type_name| Schema { type_name });
         Some((field, inner))
     }
 
@@ -124,8 +147,8 @@ impl Schema {
     pub fn map_value(field: &Field) -> Option<Schema> {
         field
             .map
-            .and_then(|t| document().types.get_key_value(t))
-            .map(|(k, _)| Schema { type_name: k })
+            .and_then(type_key)
+            .map(|type_name| Schema { type_name })
     }
 }
 
@@ -167,6 +190,18 @@ mod tests {
         assert_eq!(ports.merge_keys(), vec!["containerPort", "protocol"]);
         let (tolerations, _) = pod.unwrap().field("tolerations").unwrap();
         assert!(!tolerations.is_associative());
+    }
+
+    #[test]
+    fn every_type_is_read() {
+        let declared = DATA.lines().filter(|l| l.starts_with("T ")).count();
+        assert_eq!(document().types.len(), declared);
+        let fields: usize = document()
+            .types
+            .keys()
+            .map(|t| fields_of(t).unwrap().len())
+            .sum();
+        assert_eq!(fields, DATA.lines().filter(|l| l.starts_with("F ")).count());
     }
 
     #[test]
