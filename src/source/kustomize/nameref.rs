@@ -12,28 +12,28 @@ pub fn fix(resources: &mut [Resource], backrefs: &[NameBackRefs]) -> Result<()> 
     let mut backrefs = backrefs.to_vec();
     backrefs.sort_by_key(|b| b.gvk.sort_string());
     // Which (referrer, field, target) pairs apply, in kustomize's order.
-    let mut work: Vec<(usize, fieldspec::FieldSpec, Gvk)> = Vec::new();
+    let org_gvks: Vec<Gvk> = resources.iter().map(|r| r.org_id().gvk).collect();
+    // Per referrer, the (field, target kind) pairs that apply, in kustomize's
+    // order; referrers in the order they first appear.
+    let mut work: Vec<Vec<(&fieldspec::FieldSpec, &Gvk)>> = vec![Vec::new(); resources.len()];
+    let mut order: Vec<usize> = Vec::new();
     for backref in &backrefs {
         for spec in &backref.referrers {
-            for (i, r) in resources.iter().enumerate() {
-                if r.org_id().gvk.is_selected_by(&spec.gvk) {
-                    work.push((i, spec.clone(), backref.gvk.clone()));
+            for (i, gvk) in org_gvks.iter().enumerate() {
+                if gvk.is_selected_by(&spec.gvk) {
+                    if work[i].is_empty() {
+                        order.push(i);
+                    }
+                    work[i].push((spec, &backref.gvk));
                 }
             }
-        }
-    }
-    // Group by referrer, keeping the first appearance order.
-    let mut order: Vec<usize> = Vec::new();
-    for (i, _, _) in &work {
-        if !order.contains(i) {
-            order.push(*i);
         }
     }
     let ids: Vec<super::resource::ResId> = resources.iter().map(Resource::cur_id).collect();
     for referrer in order {
         let candidates = candidates_for(resources, &ids, referrer);
         let skeleton = resources[referrer].skeleton();
-        for (_, spec, target) in work.iter().filter(|(i, _, _)| *i == referrer) {
+        for (spec, target) in &work[referrer] {
             let mut obj = std::mem::take(&mut resources[referrer].obj);
             let gvk = Gvk::of(&obj);
             let result = {
@@ -47,7 +47,7 @@ pub fn fix(resources: &mut [Resource], backrefs: &[NameBackRefs]) -> Result<()> 
                 };
                 let spec = fieldspec::FieldSpec {
                     gvk: Gvk::default(),
-                    ..spec.clone()
+                    ..(*spec).clone()
                 };
                 fieldspec::apply(&mut obj, &gvk, &spec, Create::Nothing, &mut |node| {
                     ctx.set(node)
