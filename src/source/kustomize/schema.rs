@@ -12,8 +12,6 @@ struct Document {
     roots: HashMap<&'static str, &'static str>,
     /// Each type's `F` lines, read into fields the first time the type is needed.
     types: HashMap<&'static str, (&'static str, OnceLock<HashMap<&'static str, Field>>)>,
-    /// group -> cluster-scoped kinds
-    cluster_scoped: HashMap<&'static str, HashSet<&'static str>>,
 }
 
 /// One field of a type, as far as merging cares.
@@ -35,19 +33,12 @@ fn document() -> &'static Document {
         let mut doc = Document {
             roots: HashMap::new(),
             types: HashMap::new(),
-            cluster_scoped: HashMap::new(),
         };
         // Types come last; only their names are read now.
         let types_at = DATA.find("\nT ").map(|i| i + 1).unwrap_or(DATA.len());
         for line in DATA[..types_at].lines() {
-            if let Some(rest) = line.strip_prefix("R ") {
-                if let Some((gvk, name)) = rest.split_once(' ') {
-                    doc.roots.insert(gvk, name);
-                }
-            } else if let Some((group, kind)) =
-                line.strip_prefix("C ").and_then(|gk| gk.split_once('/'))
-            {
-                doc.cluster_scoped.entry(group).or_default().insert(kind);
+            if let Some((gvk, name)) = line.strip_prefix("R ").and_then(|r| r.split_once(' ')) {
+                doc.roots.insert(gvk, name);
             }
         }
         let mut rest = &DATA[types_at..];
@@ -107,8 +98,21 @@ fn type_key(type_name: &str) -> Option<&'static str> {
 /// `group/Kind` is cluster-scoped (unknown kinds are taken as namespaced, as
 /// kustomize does).
 pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
-    document()
-        .cluster_scoped
+    // Read apart from the merge facts: every render needs scopes, only
+    // patches need types.
+    static SCOPES: OnceLock<HashMap<&'static str, HashSet<&'static str>>> = OnceLock::new();
+    SCOPES
+        .get_or_init(|| {
+            let mut scopes: HashMap<&'static str, HashSet<&'static str>> = HashMap::new();
+            for line in DATA.lines().take_while(|l| !l.starts_with("T ")) {
+                if let Some((group, kind)) =
+                    line.strip_prefix("C ").and_then(|gk| gk.split_once('/'))
+                {
+                    scopes.entry(group).or_default().insert(kind);
+                }
+            }
+            scopes
+        })
         .get(group)
         .is_some_and(|kinds| kinds.contains(kind))
 }
