@@ -62,7 +62,7 @@ impl Accumulator {
 
     fn merge(&mut self, other: Accumulator) -> Result<()> {
         self.append_all(other.resources)?;
-        self.config.merge(&other.config)?;
+        self.config.merge_owned(other.config)?;
         for v in other.vars {
             if self.vars.iter().any(|x| x.name == v.name) {
                 bail!("var {} is defined more than once", v.name);
@@ -223,7 +223,9 @@ impl Builder {
                 config.merge(&super::crds::config_from_crd(&doc.value))?;
             }
         }
-        ra.config.merge(&config).with_context(|| file.clone())?;
+        ra.config
+            .merge_owned(config)
+            .with_context(|| file.clone())?;
         for r in generators::generate(&self.loader, root, &k, &text)? {
             ra.absorb(r)?;
         }

@@ -193,6 +193,16 @@ impl TransformerConfig {
         Ok(config)
     }
 
+    /// Like [`merge`](Self::merge), taking the other configuration over
+    /// whole when this one is still empty.
+    pub fn merge_owned(&mut self, other: TransformerConfig) -> Result<()> {
+        if !self.has_defaults && self.is_empty() {
+            *self = other;
+            return Ok(());
+        }
+        self.merge(&other)
+    }
+
     /// Adds another configuration's specs (kustomize's `TransformerConfig.Merge`).
     pub fn merge(&mut self, other: &TransformerConfig) -> Result<()> {
         if other.has_defaults && !self.has_defaults && self.is_empty() {

@@ -9,15 +9,15 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 pub fn fix(resources: &mut [Resource], backrefs: &[NameBackRefs]) -> Result<()> {
-    let mut backrefs = backrefs.to_vec();
-    backrefs.sort_by_key(|b| b.gvk.sort_string());
+    let mut backrefs: Vec<&NameBackRefs> = backrefs.iter().collect();
+    backrefs.sort_by_cached_key(|b| b.gvk.sort_string());
     // Which (referrer, field, target) pairs apply, in kustomize's order.
     let org_gvks: Vec<Gvk> = resources.iter().map(|r| r.org_id().gvk).collect();
     // Per referrer, the (field, target kind) pairs that apply, in kustomize's
     // order; referrers in the order they first appear.
     let mut work: Vec<Vec<(&fieldspec::FieldSpec, &Gvk)>> = vec![Vec::new(); resources.len()];
     let mut order: Vec<usize> = Vec::new();
-    for backref in &backrefs {
+    for backref in backrefs {
         for spec in &backref.referrers {
             for (i, gvk) in org_gvks.iter().enumerate() {
                 if gvk.is_selected_by(&spec.gvk) {
