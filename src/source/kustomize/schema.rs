@@ -8,10 +8,13 @@ use std::sync::OnceLock;
 /// The generated facts (see the script for the format).
 const DATA: &str = include_str!("schema.txt");
 
+/// A type's fields by name.
+type Fields = HashMap<&'static str, Field>;
+
 struct Document {
     roots: HashMap<&'static str, &'static str>,
     /// Each type's `F` lines, read into fields the first time the type is needed.
-    types: HashMap<&'static str, (&'static str, OnceLock<HashMap<&'static str, Field>>)>,
+    types: HashMap<&'static str, (&'static str, OnceLock<Fields>)>,
 }
 
 /// One field of a type, as far as merging cares.
