@@ -189,3 +189,19 @@ fn blame_names_the_commit_of_the_declaring_line() {
         text.stdout
     );
 }
+
+#[test]
+fn a_revision_renders_natively_as_its_working_tree_renders_externally() {
+    let repo = fixture_repo();
+    let external = diff_in(repo.path(), &["--renderer", "external"]);
+    assert_eq!(external.code, 1, "{}", external.stderr);
+    // The working tree is broken: the revision must be read from Git.
+    std::fs::remove_dir_all(repo.path().join("apps/checkout-api")).unwrap();
+    let native = diff_in(repo.path(), &["--rev", "HEAD", "--renderer", "native"]);
+    assert_eq!(native.code, 1, "{}", native.stderr);
+    check_findings("drifted", &native.stdout, native.code);
+    assert_eq!(
+        strip_sources(&native.stdout),
+        strip_sources(&external.stdout)
+    );
+}

@@ -75,6 +75,9 @@ impl RevisionTree {
         if let Some(e) = failure {
             return Err(e);
         }
+        // Marks the written-out tree as the repository, so that renderers
+        // bound reading to it as they bound a checkout to its work tree.
+        std::fs::create_dir_all(dir.path().join(".git"))?;
         Ok(RevisionTree {
             dir,
             workdir,

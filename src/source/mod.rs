@@ -3,6 +3,7 @@
 
 pub mod external;
 pub mod git;
+pub mod kustomize;
 pub mod locate;
 pub mod plain;
 pub mod yaml;
@@ -67,11 +68,37 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Result<Vec<DesiredObj
     Ok(objects)
 }
 
-/// Renders one kustomization directory with the chosen renderer.
+/// Renders one kustomization directory with the chosen renderer: natively
+/// (`auto` hands what the native renderer does not support to an external
+/// kustomize, saying why), or always externally.
 pub fn render_kustomization(dir: &Path, options: &SourceOptions) -> Result<Vec<DesiredObject>> {
-    // The native renderer lands with its own issue; until then every
-    // renderer choice goes through the external binary.
-    let _ = options.renderer;
+    if options.renderer == Renderer::External {
+        return external::render(dir, options.verbose);
+    }
+    if options.verbose {
+        eprintln!("driftctl: rendering {} natively", dir.display());
+    }
+    let err = match kustomize::render(dir) {
+        Ok(objects) => return Ok(objects),
+        Err(err) => err,
+    };
+    let Some(unsupported) = kustomize::unsupported(&err) else {
+        return Err(err);
+    };
+    if options.renderer == Renderer::Native {
+        bail!(
+            "{unsupported}; --renderer native never falls back (use --renderer auto or external)"
+        );
+    }
+    let Some((program, args)) = external::find_renderer() else {
+        bail!("{unsupported}, and neither `kustomize` nor `kubectl` is on PATH to render it");
+    };
+    eprintln!(
+        "driftctl: {unsupported}; rendering {} with `{} {}`",
+        dir.display(),
+        program.file_name().unwrap_or_default().to_string_lossy(),
+        args.join(" ")
+    );
     external::render(dir, options.verbose)
 }
 

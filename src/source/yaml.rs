@@ -125,6 +125,11 @@ fn split_documents(text: &str) -> Vec<(usize, String)> {
             current.push('\n');
         }
     }
+    // A file whose last line has no line break ends its last block scalar
+    // without one.
+    if !text.ends_with('\n') && current.ends_with('\n') {
+        current.pop();
+    }
     out.push((start, current));
     out
 }
@@ -234,6 +239,14 @@ mod tests {
         assert!(err.contains("invalid YAML"), "{err}");
         let line: usize = err.split(':').nth(1).unwrap().parse().unwrap();
         assert!(line >= 4, "{err}");
+    }
+
+    #[test]
+    fn a_block_scalar_at_the_end_of_a_file_without_newline_has_none() {
+        let docs = parse_documents("a: |\n  x\n  y", "f").unwrap();
+        assert_eq!(docs[0].value["a"], "x\ny");
+        let docs = parse_documents("a: |\n  x\n", "f").unwrap();
+        assert_eq!(docs[0].value["a"], "x\n");
     }
 
     #[test]

@@ -1,0 +1,199 @@
+//! Reading the files a kustomization names, under kustomize's load
+//! restrictions: a kustomization reads files only inside its own directory,
+//! reaches other directories only as kustomizations, and nothing is read
+//! outside the repository (the Git work tree holding the top kustomization).
+
+use super::kustomization::Unsupported;
+use crate::source::{clean_path, yaml};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+
+/// The repository boundary and the kustomizations being built (for cycles).
+pub struct Loader {
+    repo_root: PathBuf,
+    building: Vec<PathBuf>,
+}
+
+/// A kustomization directory: as named (for messages and sources) and resolved.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub dir: PathBuf,
+    pub real: PathBuf,
+    pub file: PathBuf,
+}
+
+impl Root {
+    /// `dir/kustomization.yaml` as reports name it.
+    pub fn file_name(&self) -> String {
+        clean_path(&self.file).display().to_string()
+    }
+}
+
+/// The Git work tree holding `dir`; outside Git, the working directory when
+/// it holds `dir` (a checkout without `.git`, an unpacked tarball), else `dir`.
+fn repository_root(dir: &Path) -> PathBuf {
+    if let Some(git) = dir.ancestors().find(|d| d.join(".git").exists()) {
+        return git.to_path_buf();
+    }
+    match std::env::current_dir().and_then(|c| c.canonicalize()) {
+        Ok(cwd) if dir.starts_with(&cwd) => cwd,
+        _ => dir.to_path_buf(),
+    }
+}
+
+/// Remote bases (`github.com/...`, `https://...`, `git@...`) need Git and the network.
+pub fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.starts_with("git@")
+        || entry.starts_with("github.com/")
+        || entry.starts_with("gitlab.com/")
+        || entry.starts_with("bitbucket.org/")
+        || entry.contains("?ref=")
+        || entry.contains(".git//")
+}
+
+impl Loader {
+    pub fn new(top: &Path) -> Result<Loader> {
+        let real = top
+            .canonicalize()
+            .with_context(|| format!("{}: cannot resolve", top.display()))?;
+        Ok(Loader {
+            repo_root: repository_root(&real),
+            building: Vec::new(),
+        })
+    }
+
+    /// The kustomization in `dir`, entered for building; errors on cycles.
+    pub fn enter(&mut self, dir: &Path, referrer: Option<&Root>) -> Result<Root> {
+        let what = |msg: String| match referrer {
+            Some(r) => format!("{}: {msg}", r.file_name()),
+            None => msg,
+        };
+        let real = dir.canonicalize().map_err(|_| {
+            anyhow::anyhow!(what(format!(
+                "{}: no such directory (or a dangling or looping symlink)",
+                dir.display()
+            )))
+        })?;
+        if !real.starts_with(&self.repo_root) {
+            bail!(what(format!(
+                "{} leads outside the repository ({} is not under {}); driftctl reads nothing outside it",
+                dir.display(),
+                real.display(),
+                self.repo_root.display()
+            )));
+        }
+        if let Some(r) = referrer
+            && r.real.starts_with(&real)
+        {
+            bail!(what(format!(
+                "{}: a kustomization cannot include itself or a directory above it (cycle)",
+                dir.display()
+            )));
+        }
+        if self.building.contains(&real) {
+            bail!(what(format!(
+                "{}: cycle: this kustomization is already being built",
+                dir.display()
+            )));
+        }
+        let file = crate::source::kustomization_file(dir).ok_or_else(|| {
+            anyhow::anyhow!(what(format!(
+                "{}: is not a file and has no kustomization.yaml",
+                dir.display()
+            )))
+        })?;
+        self.building.push(real.clone());
+        Ok(Root {
+            dir: dir.to_path_buf(),
+            real,
+            file,
+        })
+    }
+
+    pub fn leave(&mut self) {
+        self.building.pop();
+    }
+
+    /// Resolves `entry` of kustomization `root` (field `field`): a file
+    /// inside the kustomization's directory, or else a directory.
+    pub fn resolve(&self, root: &Root, field: &str, entry: &str) -> Result<Resolved> {
+        if is_remote(entry) {
+            return Err(Unsupported {
+                file: root.file_name(),
+                field: field.to_string(),
+                why: format!("remote base {entry}"),
+            }
+            .into());
+        }
+        let path = root.dir.join(entry);
+        let real = match path.canonicalize() {
+            Ok(real) => real,
+            Err(_) => bail!(
+                "{}: {field}: {entry}: no such file or directory (or a dangling or looping symlink)",
+                root.file_name()
+            ),
+        };
+        if !real.starts_with(&self.repo_root) {
+            bail!(
+                "{}: {field}: {entry} leads outside the repository ({} is not under {}); driftctl reads nothing outside it",
+                root.file_name(),
+                real.display(),
+                self.repo_root.display()
+            );
+        }
+        if real.is_dir() {
+            return Ok(Resolved::Dir(path));
+        }
+        if !real.starts_with(&root.real) {
+            bail!(
+                "{}: {field}: {entry}: security: file {} is not in or below {} (kustomize's load restrictions)",
+                root.file_name(),
+                real.display(),
+                root.real.display()
+            );
+        }
+        Ok(Resolved::File(path))
+    }
+
+    /// Reads a file a kustomization names (a patch, generator source, configuration).
+    pub fn read(&self, root: &Root, field: &str, entry: &str) -> Result<(PathBuf, String)> {
+        match self.resolve(root, field, entry)? {
+            Resolved::File(path) => {
+                let text = yaml::read_text(&path)?;
+                Ok((path, text))
+            }
+            Resolved::Dir(_) => bail!(
+                "{}: {field}: {entry} is a directory, expected a file",
+                root.file_name()
+            ),
+        }
+    }
+
+    /// Reads bytes (generator files may be binary).
+    pub fn read_bytes(&self, root: &Root, field: &str, entry: &str) -> Result<Vec<u8>> {
+        match self.resolve(root, field, entry)? {
+            Resolved::File(path) => {
+                let meta = std::fs::metadata(&path)?;
+                if meta.len() > yaml::MAX_FILE_BYTES {
+                    bail!(
+                        "{}: file is {} bytes, larger than the {} bytes driftctl reads",
+                        path.display(),
+                        meta.len(),
+                        yaml::MAX_FILE_BYTES
+                    );
+                }
+                std::fs::read(&path).with_context(|| format!("{}: cannot read", path.display()))
+            }
+            Resolved::Dir(_) => bail!(
+                "{}: {field}: {entry} is a directory, expected a file",
+                root.file_name()
+            ),
+        }
+    }
+}
+
+pub enum Resolved {
+    File(PathBuf),
+    Dir(PathBuf),
+}
