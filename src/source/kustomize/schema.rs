@@ -1,6 +1,6 @@
 //! What the renderer knows of Kubernetes types: strategic-merge strategies
 //! and merge keys per field, and which kinds are cluster-scoped. Generated
-//! by scripts/gen-kustomize-schema.py from the Kubernetes OpenAPI definitions.
+//! by src/source/kustomize/gen-schema.py from the Kubernetes OpenAPI definitions.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;

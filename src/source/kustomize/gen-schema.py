@@ -13,7 +13,7 @@ renderer needs to know about Kubernetes types.
 Usage (both inputs are fetched by their ordinary clients):
   pip download --no-deps -d /tmp/kv kubernetes-validate==1.37.0
   unzip -q -d /tmp/kv/u /tmp/kv/kubernetes_validate-1.37.0-py3-none-any.whl
-  python3 scripts/gen-kustomize-schema.py \
+  python3 src/source/kustomize/gen-schema.py \
       /tmp/kv/u/kubernetes_validate/kubernetes-json-schema/v1.25.0-local/_definitions.json \
       ~/.cargo/registry/src/*/k8s-openapi-0.29.0/src/v1_36 \
       > src/source/kustomize/schema.txt
