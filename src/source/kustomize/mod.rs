@@ -110,3 +110,25 @@ fn strip_build_annotations(obj: &mut Value) {
         meta.remove("annotations");
     }
 }
+
+/// Splits `text` at `separator` where it stands outside any `open`...`close`
+/// pair: `a.[b.c].d` at dots outside brackets, `x in (a,b),y` at commas
+/// outside parentheses.
+fn split_unnested(text: &str, separator: char, (open, close): (char, char)) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0;
+    for c in text.chars() {
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth -= 1;
+        } else if c == separator && depth == 0 {
+            out.push(std::mem::take(&mut current));
+            continue;
+        }
+        current.push(c);
+    }
+    out.push(current);
+    out
+}

@@ -154,25 +154,13 @@ pub fn strategic_merge_files(
     text: &str,
 ) -> Result<()> {
     for entry in &k.patches_strategic_merge {
-        let docs = if entry.contains('\n') {
-            load(
-                loader,
-                root,
-                "patchesStrategicMerge",
-                None,
-                Some(entry),
-                text,
-            )?
+        // An entry is a file name, or (with a line break) an inline patch.
+        let (path, inline) = if entry.contains('\n') {
+            (None, Some(entry.as_str()))
         } else {
-            load(
-                loader,
-                root,
-                "patchesStrategicMerge",
-                Some(entry),
-                None,
-                text,
-            )?
+            (Some(entry.as_str()), None)
         };
+        let docs = load(loader, root, "patchesStrategicMerge", path, inline, text)?;
         for doc in docs {
             let i = find_by_id(resources, &doc)?;
             apply_smp(&mut resources[i], &doc, false, false)?;

@@ -147,23 +147,7 @@ fn rejects_resource(r: &Resource, sel: &Value) -> Result<bool> {
 
 /// Splits at dots outside `[...]`.
 pub fn split_path(path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0;
-    for c in path.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            '.' if depth == 0 => {
-                out.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    out.push(cur);
-    out
+    super::split_unnested(path, '.', ('[', ']'))
 }
 
 /// `[key.with.dots]`: a map key spelled in brackets.

@@ -122,23 +122,7 @@ pub fn label_selector_matches(selector: &str, labels: &Map<String, Value>) -> Re
 }
 
 fn split_clauses(selector: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0;
-    let mut cur = String::new();
-    for c in selector.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    out.push(cur);
-    out
+    super::split_unnested(selector, ',', ('(', ')'))
 }
 
 fn split_set<'a>(clause: &'a str, op: &str) -> Option<(&'a str, Vec<&'a str>)> {
