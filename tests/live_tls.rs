@@ -1,6 +1,7 @@
 //! Connections over TLS, end to end: client-certificate credentials from a
-//! kubeconfig (inline, files, an exec plugin's) against the replaying API
-//! server in its TLS mode, with the throwaway PKI of tests/support/tls/.
+//! kubeconfig (inline, files, an exec plugin's) and certificates either side
+//! does not trust, against the replaying API server in its TLS mode, with
+//! the throwaway PKI of tests/support/tls/.
 
 mod common;
 mod support;
@@ -73,6 +74,19 @@ fn assert_authenticated_as(server: &ApiServer, name: &str) {
             seen.uri
         );
         assert_eq!(seen.authorization, None, "{}", seen.uri);
+    }
+}
+
+/// The server's reasons for failed handshakes, once there is one (the
+/// client may exit before the server has noted its side).
+fn handshake_failures(server: &ApiServer) -> Vec<String> {
+    let started = Instant::now();
+    loop {
+        let failures = server.handshake_failures();
+        if !failures.is_empty() || started.elapsed() > Duration::from_secs(5) {
+            return failures;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -165,6 +179,26 @@ fn a_client_key_that_is_not_the_certificates_exits_2_without_showing_it() {
 }
 
 #[test]
+fn a_client_certificate_the_server_does_not_trust_ends_the_handshake_and_exits_2() {
+    let server = ml_platform_tls("clean", ClientAuth::Required);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.kubeconfig_with(
+        dir.path(),
+        None,
+        &ca_data("ca.crt"),
+        &inline_client("other-client"),
+    );
+    let (out, took) = timed(&with_kubeconfig(&kubeconfig, &["--request-timeout", "5s"]));
+    assert_connection_refused(&out, took, &server, "refused the client certificate");
+    let failures = handshake_failures(&server);
+    assert!(
+        failures.iter().any(|f| f.contains("UnknownIssuer")),
+        "the server refused other-ca's certificate: {failures:?}"
+    );
+    assert!(server.requests().is_empty(), "no request got through");
+}
+
+#[test]
 fn a_client_certificate_kube_apiserver_does_not_trust_is_rejected_credentials() {
     let server = ml_platform_tls("clean", ClientAuth::Requested);
     let dir = tempfile::tempdir().unwrap();
@@ -182,6 +216,64 @@ fn a_client_certificate_kube_apiserver_does_not_trust_is_rejected_credentials() 
     assert_eq!(
         requests[0].client_certificate,
         Some(tls::certificate("other-client.crt"))
+    );
+}
+
+#[test]
+fn no_client_certificate_where_one_is_required_exits_2() {
+    let server = ml_platform_tls("clean", ClientAuth::Required);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.kubeconfig(dir.path(), None);
+    let (out, took) = timed(&with_kubeconfig(&kubeconfig, &["--request-timeout", "5s"]));
+    assert_connection_refused(
+        &out,
+        took,
+        &server,
+        "requires a client certificate and none was given",
+    );
+}
+
+#[test]
+fn a_server_certificate_the_kubeconfig_ca_does_not_trust_exits_2() {
+    let server = ml_platform_tls("clean", ClientAuth::Requested);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.kubeconfig_with(
+        dir.path(),
+        None,
+        &ca_data("other-ca.crt"),
+        &inline_client("client-ec"),
+    );
+    let (out, took) = timed(&with_kubeconfig(&kubeconfig, &["--request-timeout", "5s"]));
+    assert_connection_refused(
+        &out,
+        took,
+        &server,
+        "certificate is not signed by a trusted certificate authority",
+    );
+    assert!(
+        out.stderr
+            .contains("trusts the certificate-authority of the kubeconfig's cluster"),
+        "{}",
+        out.stderr
+    );
+    assert!(server.requests().is_empty(), "no request was sent");
+}
+
+#[test]
+fn a_server_certificate_for_another_name_exits_2() {
+    let server = ml_platform_tls("clean", ClientAuth::None);
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = format!(
+        "{}\ntls-server-name: kubernetes.default.svc",
+        ca_data("ca.crt")
+    );
+    let kubeconfig = server.kubeconfig_with(dir.path(), None, &cluster, "token: test-token");
+    let (out, took) = timed(&with_kubeconfig(&kubeconfig, &["--request-timeout", "5s"]));
+    assert_connection_refused(
+        &out,
+        took,
+        &server,
+        "certificate is not valid for the server's address",
     );
 }
 

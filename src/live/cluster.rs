@@ -3,7 +3,7 @@
 //! namespace (or one cluster-wide), concurrent within `--concurrency`.
 
 use super::discovery::{Discovery, Resource};
-use super::request::{Api, CallError};
+use super::request::{Api, CallError, Failure, TlsFailure};
 use super::{LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
 use anyhow::{Context, Result, anyhow};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -83,6 +83,7 @@ impl Cluster {
         config.read_timeout = None;
         config.write_timeout = Some(options.request_timeout);
         let default_namespace = config.default_namespace.clone();
+        let trusted = trusted_authorities(&config);
         let client = {
             let _guard = runtime.enter();
             kube::Client::try_from(config)
@@ -97,7 +98,7 @@ impl Cluster {
         let mut discovery = Discovery::default();
         runtime
             .block_on(discovery.load_groups(&api))
-            .map_err(|e| unreachable(&server, &e))?;
+            .map_err(|e| unreachable(&server, &e, &trusted))?;
         Ok(Cluster {
             runtime,
             api,
@@ -247,7 +248,31 @@ fn set_type(item: &mut Value, resource: &Resource) {
     }
 }
 
-fn unreachable(server: &str, e: &CallError) -> anyhow::Error {
+/// Whom the client trusts to vouch for the server's certificate, for the
+/// error that says it did not.
+fn trusted_authorities(config: &kube::Config) -> String {
+    match (&config.root_cert_file, &config.root_cert) {
+        (Some(file), _) => file.display().to_string(),
+        (None, Some(_)) => "the certificate-authority of the kubeconfig's cluster".into(),
+        (None, None) => "the system's certificate authorities (the kubeconfig's cluster \
+                         names no certificate-authority)"
+            .into(),
+    }
+}
+
+fn unreachable(server: &str, e: &CallError, trusted: &str) -> anyhow::Error {
+    match &e.failure {
+        Failure::Tls(TlsFailure::ServerCertificateUntrusted { .. }) => {
+            return anyhow!("cannot trust the cluster at {server}: {e}; driftctl trusts {trusted}");
+        }
+        Failure::Tls(TlsFailure::ServerCertificate { .. }) => {
+            return anyhow!("cannot trust the cluster at {server}: {e}");
+        }
+        Failure::Tls(_) => {
+            return anyhow!("the TLS handshake with the cluster at {server} failed: {e}");
+        }
+        _ => {}
+    }
     match e.failure.code() {
         Some(401) => anyhow!("the cluster at {server} rejected the credentials: {e}"),
         Some(403) => {
