@@ -1,14 +1,15 @@
 //! Connections over TLS, end to end: client-certificate credentials from a
-//! kubeconfig (inline, files, an exec plugin's) and certificates either side
-//! does not trust, against the replaying API server in its TLS mode, with
-//! the throwaway PKI of tests/support/tls/.
+//! kubeconfig, certificates either side does not trust, and a Pod's
+//! in-cluster config, all against the replaying API server in its TLS mode
+//! with the throwaway PKI of tests/support/tls/.
 
 mod common;
 mod support;
 
 use common::*;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use support::server::{ApiServer, Recording, base64_pem, ml_platform_api};
 use support::tls::{self, ClientAuth};
@@ -306,4 +307,237 @@ fn an_exec_plugin_may_give_a_client_certificate() {
     assert_eq!(out.code, 1, "stderr: {}", out.stderr);
     check_findings("drifted", &out.stdout, out.code);
     assert_authenticated_as(&server, "client-ec");
+}
+
+/// What a Pod sees of its service account, in a directory laid out as
+/// /var/run: `secrets/kubernetes.io/serviceaccount/{token,ca.crt,namespace}`.
+fn service_account(dir: &Path, token: &str, namespace: &str) -> PathBuf {
+    let run = dir.join("var-run");
+    let account = run.join("secrets/kubernetes.io/serviceaccount");
+    std::fs::create_dir_all(&account).unwrap();
+    std::fs::write(account.join("token"), token).unwrap();
+    std::fs::copy(tls::file("ca.crt"), account.join("ca.crt")).unwrap();
+    std::fs::write(account.join("namespace"), namespace).unwrap();
+    run
+}
+
+/// Whether this process runs as root (then a mount namespace needs no user
+/// namespace).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
+        .unwrap()
+}
+
+/// driftctl as in a Pod: `KUBERNETES_SERVICE_HOST`/`_PORT` point at
+/// `server`, no kubeconfig anywhere, and `var_run` mounted over /var/run in
+/// a private mount namespace of its own (unshare), so the machine's
+/// /var/run is never touched.
+fn in_pod(server: &ApiServer, var_run: &Path, args: &[String]) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new("unshare");
+    if !is_root() {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    cmd.args(["--mount", "--propagation", "private", "--"])
+        .args([
+            "sh",
+            "-c",
+            "mount --bind \"$1\" /var/run && shift && exec \"$@\"",
+            "sh",
+        ])
+        .arg(var_run)
+        .arg(env!("CARGO_BIN_EXE_driftctl"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("KUBECONFIG")
+        .env_remove("NO_COLOR")
+        .env("HOME", home.path())
+        .env("KUBERNETES_SERVICE_HOST", server.addr.ip().to_string())
+        .env("KUBERNETES_SERVICE_PORT", server.addr.port().to_string());
+    let out = cmd.output().expect("unshare (util-linux) runs");
+    let output = Output {
+        code: out.status.code().expect("exits with a code"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    assert!(
+        !output.stderr.starts_with("unshare:") && !output.stderr.starts_with("mount:"),
+        "the test cannot make a private mount namespace (it needs root or user \
+         namespaces): {}",
+        output.stderr
+    );
+    output
+}
+
+#[test]
+fn in_cluster_the_service_account_token_authenticates_the_audit() {
+    let server = ml_platform_tls("drifted", ClientAuth::Requested);
+    server.require_token("service-account-token");
+    let dir = tempfile::tempdir().unwrap();
+    let var_run = service_account(dir.path(), "service-account-token", "driftctl");
+    let out = in_pod(&server, &var_run, &demo(&[]));
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    check_findings("drifted", &out.stdout, out.code);
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for seen in &requests {
+        assert_eq!(
+            seen.authorization.as_deref(),
+            Some("Bearer service-account-token"),
+            "{}",
+            seen.uri
+        );
+    }
+}
+
+/// A desired tree of one Deployment (status-page) that declares no namespace.
+fn status_page_without_namespace(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(
+        root().join("fixtures/ml-platform/git/apps/status-page/status-page.yaml"),
+    )
+    .unwrap();
+    let deployment = text
+        .split("\n---\n")
+        .find(|d| d.contains("kind: Deployment"))
+        .unwrap()
+        .replace("  namespace: web\n", "");
+    write(dir, "tree/deployment.yaml", &deployment);
+    dir.join("tree")
+}
+
+#[test]
+fn in_cluster_the_service_account_namespace_is_the_default_namespace() {
+    let server = ml_platform_tls("clean", ClientAuth::Requested);
+    server.require_token("service-account-token");
+    let dir = tempfile::tempdir().unwrap();
+    let tree = status_page_without_namespace(dir.path());
+    let args = [
+        "diff".to_string(),
+        tree.display().to_string(),
+        "--output".into(),
+        "json".into(),
+    ];
+
+    // The Pod runs in web, where status-page lives: found, no drift.
+    let web = service_account(&dir.path().join("web"), "service-account-token", "web");
+    let out = in_pod(&server, &web, &args);
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    let gets = server.gets();
+    assert!(
+        gets.iter()
+            .any(|u| u.starts_with("/apis/apps/v1/namespaces/web/deployments?")),
+        "{gets:?}"
+    );
+
+    // Written by hand with a newline, as client-go reads it: still web.
+    let by_hand = service_account(&dir.path().join("hand"), "service-account-token", "web\n");
+    let out = in_pod(&server, &by_hand, &args);
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+
+    // The Pod runs in driftctl: the Deployment is looked for there, missing.
+    let other = service_account(
+        &dir.path().join("other"),
+        "service-account-token",
+        "driftctl",
+    );
+    let out = in_pod(&server, &other, &args);
+    assert_eq!(
+        out.code, 1,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["category"], "missing");
+    assert_eq!(findings[0]["object"]["namespace"], "driftctl");
+}
+
+#[test]
+fn in_cluster_a_server_the_service_account_ca_does_not_trust_exits_2() {
+    let server = ml_platform_tls("clean", ClientAuth::Requested);
+    let dir = tempfile::tempdir().unwrap();
+    let var_run = service_account(dir.path(), "service-account-token", "web");
+    std::fs::copy(
+        tls::file("other-ca.crt"),
+        var_run.join("secrets/kubernetes.io/serviceaccount/ca.crt"),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let out = in_pod(&server, &var_run, &demo(&["--request-timeout", "5s"]));
+    assert_connection_refused(
+        &out,
+        started.elapsed(),
+        &server,
+        "certificate is not signed by a trusted certificate authority",
+    );
+    assert!(
+        out.stderr
+            .contains("trusts /var/run/secrets/kubernetes.io/serviceaccount/ca.crt"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn in_cluster_without_a_mounted_service_account_exits_2_naming_the_file() {
+    // A Pod with automountServiceAccountToken: false.
+    let server = ml_platform_tls("clean", ClientAuth::Requested);
+    let dir = tempfile::tempdir().unwrap();
+    let var_run = dir.path().join("var-run");
+    std::fs::create_dir(&var_run).unwrap();
+    let out = in_pod(&server, &var_run, &demo(&[]));
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr
+            .contains("/var/run/secrets/kubernetes.io/serviceaccount/namespace"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("KUBERNETES_SERVICE_HOST is set"),
+        "{}",
+        out.stderr
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn no_kubeconfig_outside_a_pod_exits_2_saying_what_to_pass() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_driftctl"))
+        .args(demo(&[]))
+        .current_dir(root())
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("--kubeconfig"), "{stderr}");
+    assert!(stderr.contains("--live-snapshot"), "{stderr}");
+    assert!(
+        stderr.contains("not in a Pod (KUBERNETES_SERVICE_HOST is not set)"),
+        "{stderr}"
+    );
 }
