@@ -3,10 +3,10 @@
 //! namespace (or one cluster-wide), concurrent within `--concurrency`.
 
 use super::discovery::{Discovery, Resource};
-use super::request::{Api, CallError};
+use super::request::{Api, CallError, Failure, TlsFailure};
 use super::{LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
 use anyhow::{Context, Result, anyhow};
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{InClusterError, KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -18,6 +18,10 @@ use std::time::Duration;
 /// answers it from its watch cache. Fewer namespaces are listed one by one
 /// so that a small audit never downloads a whole cluster's Secrets.
 pub const CLUSTER_WIDE_ABOVE: usize = 10;
+
+/// Where the kubelet mounts a Pod's service account (token, ca.crt,
+/// namespace), which kube's in-cluster config reads.
+const SERVICE_ACCOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /// How to reach the cluster (the flags of `driftctl diff`).
 #[derive(Debug, Clone)]
@@ -83,6 +87,7 @@ impl Cluster {
         config.read_timeout = None;
         config.write_timeout = Some(options.request_timeout);
         let default_namespace = config.default_namespace.clone();
+        let trusted = trusted_authorities(&config);
         let client = {
             let _guard = runtime.enter();
             kube::Client::try_from(config)
@@ -97,7 +102,7 @@ impl Cluster {
         let mut discovery = Discovery::default();
         runtime
             .block_on(discovery.load_groups(&api))
-            .map_err(|e| unreachable(&server, &e))?;
+            .map_err(|e| unreachable(&server, &e, &trusted))?;
         Ok(Cluster {
             runtime,
             api,
@@ -247,7 +252,31 @@ fn set_type(item: &mut Value, resource: &Resource) {
     }
 }
 
-fn unreachable(server: &str, e: &CallError) -> anyhow::Error {
+/// Whom the client trusts to vouch for the server's certificate, for the
+/// error that says it did not.
+fn trusted_authorities(config: &kube::Config) -> String {
+    match (&config.root_cert_file, &config.root_cert) {
+        (Some(file), _) => file.display().to_string(),
+        (None, Some(_)) => "the certificate-authority of the kubeconfig's cluster".into(),
+        (None, None) => "the system's certificate authorities (the kubeconfig's cluster \
+                         names no certificate-authority)"
+            .into(),
+    }
+}
+
+fn unreachable(server: &str, e: &CallError, trusted: &str) -> anyhow::Error {
+    match &e.failure {
+        Failure::Tls(TlsFailure::ServerCertificateUntrusted { .. }) => {
+            return anyhow!("cannot trust the cluster at {server}: {e}; driftctl trusts {trusted}");
+        }
+        Failure::Tls(TlsFailure::ServerCertificate { .. }) => {
+            return anyhow!("cannot trust the cluster at {server}: {e}");
+        }
+        Failure::Tls(_) => {
+            return anyhow!("the TLS handshake with the cluster at {server} failed: {e}");
+        }
+        _ => {}
+    }
     match e.failure.code() {
         Some(401) => anyhow!("the cluster at {server} rejected the credentials: {e}"),
         Some(403) => {
@@ -259,7 +288,8 @@ fn unreachable(server: &str, e: &CallError) -> anyhow::Error {
 }
 
 /// The kubeconfig like kubectl reads it: `--kubeconfig`, else `$KUBECONFIG`
-/// or `~/.kube/config`, else the Pod's service account (in-cluster).
+/// or `~/.kube/config`, else the Pod's service account (in-cluster), as
+/// kube's `Config::infer` does, with errors that name what is missing.
 async fn load_config(options: &ClusterOptions) -> Result<kube::Config> {
     let select = KubeConfigOptions {
         context: options.context.clone(),
@@ -278,12 +308,55 @@ async fn load_config(options: &ClusterOptions) -> Result<kube::Config> {
             .await
             .map_err(|e| anyhow!("kubeconfig ($KUBECONFIG or ~/.kube/config): {e}"));
     }
-    kube::Config::infer().await.map_err(|e| {
-        anyhow!(
-            "no cluster to read: {e}; pass --kubeconfig, set KUBECONFIG, or use \
-             --live-snapshot FILE for an offline audit"
-        )
-    })
+    let mut config = match kube::Config::from_kubeconfig(&select).await {
+        Ok(config) => config,
+        Err(kubeconfig) if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() => in_cluster()
+            .map_err(|e| {
+                anyhow!(
+                    "no kubeconfig ({kubeconfig}) and, in a Pod (KUBERNETES_SERVICE_HOST is \
+                     set), no usable service account: {e}; mount one \
+                     (automountServiceAccountToken) or pass --kubeconfig"
+                )
+            })?,
+        Err(kubeconfig) => {
+            return Err(anyhow!(
+                "no cluster to read: {kubeconfig}, and not in a Pod (KUBERNETES_SERVICE_HOST \
+                 is not set); pass --kubeconfig, set KUBECONFIG, or use --live-snapshot FILE \
+                 for an offline audit"
+            ));
+        }
+    };
+    config.apply_debug_overrides();
+    Ok(config)
+}
+
+/// The Pod's service account, its errors naming the file or variable.
+fn in_cluster() -> Result<kube::Config> {
+    let mut config = kube::Config::incluster().map_err(|e| match e {
+        InClusterError::ReadDefaultNamespace(e) => anyhow!("{SERVICE_ACCOUNT}/namespace: {e}"),
+        InClusterError::ReadCertificateBundle(e) => anyhow!("{SERVICE_ACCOUNT}/ca.crt: {e}"),
+        InClusterError::ParseCertificates(e) => {
+            anyhow!("{SERVICE_ACCOUNT}/ca.crt: not PEM certificates: {e}")
+        }
+        InClusterError::ReadEnvironmentVariable(e) => {
+            anyhow!("KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT: {e}")
+        }
+        InClusterError::ParseClusterPort(e) => {
+            anyhow!("KUBERNETES_SERVICE_PORT is not a port number: {e}")
+        }
+        InClusterError::ParseClusterUrl(e) => {
+            anyhow!("KUBERNETES_SERVICE_HOST does not make a server URL: {e}")
+        }
+    })?;
+    // Like client-go: a namespace file written by hand may end in a newline,
+    // and an empty one means `default`.
+    let namespace = config.default_namespace.trim();
+    config.default_namespace = if namespace.is_empty() {
+        "default".to_string()
+    } else {
+        namespace.to_string()
+    };
+    Ok(config)
 }
 
 impl LiveSource for Cluster {

@@ -52,11 +52,91 @@ pub enum Failure {
     /// Connection refused or reset, a body cut short: the transport's word.
     #[error("{0}")]
     Transport(String),
+    /// The TLS handshake failed: a certificate one side does not trust.
+    #[error("{0}")]
+    Tls(TlsFailure),
     #[error("the answer is larger than {} MiB", MAX_BODY >> 20)]
     TooLarge,
     /// The body is not what the API serves (never quoted: it may hold a Secret).
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Whose certificate a TLS handshake stumbled on, in plain words; the TLS
+/// library's own term follows in brackets for searching.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TlsFailure {
+    /// No certificate authority driftctl trusts signed the server's
+    /// certificate (the wrong CA configured, or none).
+    #[error("the server's certificate is not signed by a trusted certificate authority ({detail})")]
+    ServerCertificateUntrusted { detail: String },
+    /// The server's certificate is wrong otherwise: another name, expired.
+    #[error("the server's certificate {why} ({detail})")]
+    ServerCertificate { why: &'static str, detail: String },
+    /// The server wants a client certificate and was given none.
+    #[error("the server requires a client certificate and none was given ({detail})")]
+    ClientCertificateMissing { detail: String },
+    /// The server does not accept the client certificate given.
+    #[error("the server refused the client certificate ({detail})")]
+    ClientCertificateRefused { detail: String },
+    #[error("the TLS handshake failed ({detail})")]
+    Handshake { detail: String },
+}
+
+impl TlsFailure {
+    fn of(e: &rustls::Error) -> TlsFailure {
+        use rustls::{AlertDescription as Alert, CertificateError as Cert};
+        let detail = e.to_string();
+        match e {
+            rustls::Error::InvalidCertificate(cert) => {
+                let why = match cert {
+                    Cert::UnknownIssuer => {
+                        return TlsFailure::ServerCertificateUntrusted { detail };
+                    }
+                    Cert::NotValidForName | Cert::NotValidForNameContext { .. } => {
+                        "is not valid for the server's address"
+                    }
+                    Cert::Expired | Cert::ExpiredContext { .. } => "has expired",
+                    Cert::NotValidYet | Cert::NotValidYetContext { .. } => "is not valid yet",
+                    Cert::Revoked => "is revoked",
+                    _ => "is not accepted",
+                };
+                TlsFailure::ServerCertificate { why, detail }
+            }
+            rustls::Error::AlertReceived(Alert::CertificateRequired) => {
+                TlsFailure::ClientCertificateMissing { detail }
+            }
+            rustls::Error::AlertReceived(
+                Alert::BadCertificate
+                | Alert::UnsupportedCertificate
+                | Alert::CertificateRevoked
+                | Alert::CertificateExpired
+                | Alert::CertificateUnknown
+                | Alert::UnknownCA
+                | Alert::AccessDenied,
+            ) => TlsFailure::ClientCertificateRefused { detail },
+            _ => TlsFailure::Handshake { detail },
+        }
+    }
+
+    /// The TLS failure somewhere in the causes of `e`: rustls' error travels
+    /// inside `io::Error`s (nested), whose `source()` skips what they wrap.
+    fn find(e: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
+        let mut next = Some(e);
+        while let Some(e) = next {
+            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+                return Some(TlsFailure::of(tls));
+            }
+            next = match e
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(wrapped) => Some(wrapped as &(dyn std::error::Error + 'static)),
+                None => e.source(),
+            };
+        }
+        None
+    }
 }
 
 fn suffix(message: &Option<String>) -> String {
@@ -74,7 +154,8 @@ impl Failure {
         match self {
             Failure::Status { code, .. } => *code == 429 || *code >= 500,
             Failure::Timeout(_) | Failure::Transport(_) => true,
-            Failure::TooLarge | Failure::Invalid(_) => false,
+            // A certificate refused now is refused on every try.
+            Failure::Tls(_) | Failure::TooLarge | Failure::Invalid(_) => false,
         }
     }
 
@@ -366,9 +447,12 @@ fn json_reason(e: &serde_json::Error) -> String {
     format!("{what} (line {}, column {})", e.line(), e.column())
 }
 
-/// A transport error in plain words: the innermost cause says most
-/// (connection refused, reset, certificate rejected).
+/// A transport error in plain words: a refused certificate, else the
+/// innermost cause, which says most (connection refused, reset).
 fn transport_failure(e: &kube::Error, timeout: Duration) -> Failure {
+    if let Some(tls) = TlsFailure::find(e) {
+        return Failure::Tls(tls);
+    }
     let mut innermost: &(dyn std::error::Error + 'static) = e;
     while let Some(source) = innermost.source() {
         innermost = source;
@@ -419,6 +503,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tls_failures_say_whose_certificate_was_refused() {
+        use rustls::{AlertDescription, CertificateError};
+        let wrapped = |e: rustls::Error| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+        // As hyper-rustls hands it on: an io::Error in an io::Error.
+        let untrusted = std::io::Error::other(wrapped(rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer,
+        )));
+        let failure = TlsFailure::find(&untrusted).unwrap();
+        assert_eq!(
+            failure.to_string(),
+            "the server's certificate is not signed by a trusted certificate authority \
+             (invalid peer certificate: UnknownIssuer)"
+        );
+        let expired = wrapped(rustls::Error::InvalidCertificate(CertificateError::Expired));
+        assert!(
+            TlsFailure::find(&expired)
+                .unwrap()
+                .to_string()
+                .starts_with("the server's certificate has expired")
+        );
+        let refused = wrapped(rustls::Error::AlertReceived(AlertDescription::UnknownCA));
+        assert!(matches!(
+            TlsFailure::find(&refused),
+            Some(TlsFailure::ClientCertificateRefused { .. })
+        ));
+        let missing = wrapped(rustls::Error::AlertReceived(
+            AlertDescription::CertificateRequired,
+        ));
+        assert!(matches!(
+            TlsFailure::find(&missing),
+            Some(TlsFailure::ClientCertificateMissing { .. })
+        ));
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(TlsFailure::find(&reset), None);
+    }
+
+    #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(
             encode("kustomize.toolkit.fluxcd.io/name=apps"),
@@ -454,6 +575,10 @@ mod tests {
         assert!(Failure::Timeout(Duration::from_secs(1)).retryable(all));
         assert!(Failure::Transport("reset".into()).retryable(all));
         assert!(!Failure::TooLarge.retryable(all));
+        let refused = Failure::Tls(TlsFailure::ClientCertificateRefused {
+            detail: "received fatal alert: UnknownCA".into(),
+        });
+        assert!(!refused.retryable(all));
         let first = Retry::ServerErrors;
         assert!(status(503).retryable(first));
         assert!(!Failure::Timeout(Duration::from_secs(1)).retryable(first));

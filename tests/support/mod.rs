@@ -1,5 +1,6 @@
-//! Test support: the replaying API server and what it serves.
+//! Test support: the replaying API server, its TLS, and what it serves.
 #![allow(dead_code)]
 
 pub mod scale;
 pub mod server;
+pub mod tls;

@@ -1,14 +1,16 @@
-//! A stand-in Kubernetes API server for tests and benchmarks: plain HTTP on
-//! 127.0.0.1, answering GETs from recorded API answers (discovery, LISTs,
-//! cluster-wide LISTs as the union of the recorded namespaces, single
-//! objects from the lists), with switches to fail, delay, hang or cut
-//! answers short. Anything but a GET is refused and recorded.
+//! A stand-in Kubernetes API server for tests and benchmarks: HTTP or TLS
+//! (tests/support/tls.rs) on 127.0.0.1, answering GETs from recorded API
+//! answers (discovery, LISTs, cluster-wide LISTs as the union of the recorded
+//! namespaces, single objects from the lists), with switches to fail, delay,
+//! hang or cut answers short. Anything but a GET is refused and recorded.
 #![allow(dead_code)]
 
+use super::tls::{self, ClientAuth};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::Frame;
 use hyper::{Method, Request, Response, StatusCode};
+use rustls::pki_types::CertificateDer;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -217,6 +219,16 @@ pub struct Seen {
     /// Path and query.
     pub uri: String,
     pub authorization: Option<String>,
+    /// The client certificate of the connection (TLS only).
+    pub client_certificate: Option<CertificateDer<'static>>,
+}
+
+/// Who is at the other end of a connection, as its TLS handshake said.
+#[derive(Default)]
+struct Peer {
+    certificate: Option<CertificateDer<'static>>,
+    /// The test CA signed `certificate`.
+    trusted: bool,
 }
 
 struct State {
@@ -227,6 +239,10 @@ struct State {
     max_page: Mutex<Option<usize>>,
     /// Answer 401 unless `Authorization: Bearer <token>`.
     token: Mutex<Option<String>>,
+    /// `None`: plain HTTP.
+    tls: Option<ClientAuth>,
+    /// Why TLS handshakes failed, as the server saw it.
+    handshake_failures: Mutex<Vec<String>>,
 }
 
 pub struct ApiServer {
@@ -236,14 +252,28 @@ pub struct ApiServer {
 }
 
 impl ApiServer {
+    /// Serves `recording` over plain HTTP.
     pub fn start(recording: Recording) -> ApiServer {
+        ApiServer::start_with(recording, None)
+    }
+
+    /// Serves `recording` over TLS with the test PKI (`server.crt`),
+    /// asking for client certificates as `auth` says.
+    pub fn start_tls(recording: Recording, auth: ClientAuth) -> ApiServer {
+        ApiServer::start_with(recording, Some(auth))
+    }
+
+    fn start_with(recording: Recording, tls: Option<ClientAuth>) -> ApiServer {
         let state = Arc::new(State {
             docs: recording.compile(),
             rules: Mutex::new(Vec::new()),
             seen: Mutex::new(Vec::new()),
             max_page: Mutex::new(None),
             token: Mutex::new(None),
+            tls,
+            handshake_failures: Mutex::new(Vec::new()),
         });
+        let acceptor = tls.map(|auth| tokio_rustls::TlsAcceptor::from(tls::server_config(auth)));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -260,14 +290,29 @@ impl ApiServer {
                     continue;
                 };
                 let state = served.clone();
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let state = state.clone();
-                        async move { Ok::<_, std::convert::Infallible>(answer(&state, request).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
+                    let Some(acceptor) = acceptor else {
+                        return serve(stream, state, Peer::default()).await;
+                    };
+                    match acceptor.accept(stream).await {
+                        Ok(stream) => {
+                            let chain: Vec<CertificateDer<'static>> = stream
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .unwrap_or_default()
+                                .iter()
+                                .map(|c| c.clone().into_owned())
+                                .collect();
+                            let peer = Peer {
+                                trusted: tls::signed_by_the_ca(&chain),
+                                certificate: chain.into_iter().next(),
+                            };
+                            serve(stream, state, peer).await
+                        }
+                        Err(e) => state.handshake_failures.lock().unwrap().push(e.to_string()),
+                    }
                 });
             }
         });
@@ -284,7 +329,17 @@ impl ApiServer {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Why TLS handshakes failed so far, in the server's words.
+    pub fn handshake_failures(&self) -> Vec<String> {
+        self.state.handshake_failures.lock().unwrap().clone()
     }
 
     /// Applies `fault` to every request matching `matcher`.
@@ -330,22 +385,43 @@ impl ApiServer {
     }
 
     /// A kubeconfig whose user entry is `user` (YAML, indented under `user:`).
+    /// Over TLS the cluster entry trusts the test CA (`ca.crt`).
     pub fn kubeconfig_with_user(&self, dir: &Path, namespace: Option<&str>, user: &str) -> PathBuf {
+        let cluster = match self.state.tls {
+            Some(_) => format!(
+                "certificate-authority-data: {}",
+                base64_pem(&tls::pem("ca.crt"))
+            ),
+            None => String::new(),
+        };
+        self.kubeconfig_with(dir, namespace, &cluster, user)
+    }
+
+    /// A kubeconfig whose cluster entry has `cluster` besides the server,
+    /// and whose user entry is `user` (YAML, as under `cluster:`/`user:`).
+    pub fn kubeconfig_with(
+        &self,
+        dir: &Path,
+        namespace: Option<&str>,
+        cluster: &str,
+        user: &str,
+    ) -> PathBuf {
         let namespace = namespace
             .map(|ns| format!("\n    namespace: {ns}"))
             .unwrap_or_default();
-        let user = user
-            .lines()
-            .map(|l| format!("    {l}"))
-            .collect::<Vec<_>>()
-            .join("\n");
+        let indent = |yaml: &str| {
+            yaml.lines()
+                .map(|l| format!("\n    {l}"))
+                .collect::<String>()
+        };
+        let (cluster, user) = (indent(cluster), indent(user));
         let text = format!(
             "apiVersion: v1
 kind: Config
 clusters:
 - name: test
   cluster:
-    server: {url}
+    server: {url}{cluster}
 contexts:
 - name: test
   context:
@@ -359,8 +435,7 @@ contexts:
 current-context: test
 users:
 - name: test
-  user:
-{user}
+  user:{user}
 ",
             url = self.url()
         );
@@ -376,6 +451,27 @@ impl Drop for ApiServer {
             runtime.shutdown_background();
         }
     }
+}
+
+/// PEM text as kubeconfig's `*-data` fields hold it: base64 of the file.
+pub fn base64_pem(pem: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(pem)
+}
+
+async fn serve<S>(stream: S, state: Arc<State>, peer: Peer)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let peer = Arc::new(peer);
+    let service = hyper::service::service_fn(move |request| {
+        let state = state.clone();
+        let peer = peer.clone();
+        async move { Ok::<_, std::convert::Infallible>(answer(&state, &peer, request).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await;
 }
 
 /// `fixtures/ml-platform/live/<state>/api` of this repository.
@@ -434,7 +530,11 @@ fn status_for(code: u16, path: &str) -> Response<Body> {
     }
 }
 
-async fn answer(state: &State, request: Request<hyper::body::Incoming>) -> Response<Body> {
+async fn answer(
+    state: &State,
+    peer: &Peer,
+    request: Request<hyper::body::Incoming>,
+) -> Response<Body> {
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or_default().to_string();
     state.seen.lock().unwrap().push(Seen {
@@ -445,18 +545,28 @@ async fn answer(state: &State, request: Request<hyper::body::Incoming>) -> Respo
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .map(String::from),
+        client_certificate: peer.certificate.clone(),
     });
     if request.method() != Method::GET {
         return status(405, "MethodNotAllowed", "this test server only answers GET");
     }
-    if let Some(token) = state.token.lock().unwrap().as_deref() {
-        let given = request
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok());
-        if given != Some(&format!("Bearer {token}")) {
-            return status_for(401, &path);
+    let by_token = match state.token.lock().unwrap().as_deref() {
+        Some(token) => {
+            let given = request
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok());
+            Some(given == Some(&format!("Bearer {token}")))
         }
+        None => None,
+    };
+    let authenticated = match state.tls {
+        // Any authenticator may vouch for the request; without one, 401.
+        Some(ClientAuth::Requested) => peer.trusted || by_token == Some(true),
+        _ => by_token != Some(false),
+    };
+    if !authenticated {
+        return status_for(401, &path);
     }
     let fault = {
         let mut rules = state.rules.lock().unwrap();
