@@ -466,6 +466,15 @@ fn transport_failure(e: &kube::Error, timeout: Duration) -> Failure {
     let text = innermost.to_string();
     if text.contains("before message completed") {
         Failure::Transport(format!("the answer was cut short ({text})"))
+    } else if text == "connection was not ready" {
+        // TLS 1.3 completes the client's side of the handshake before the
+        // server has checked its certificate: a server refusing it closes
+        // the connection, and its alert may lose the race with the request.
+        Failure::Transport(
+            "the server closed the connection before answering (over TLS, a server that \
+             refuses the client certificate closes it this way)"
+                .into(),
+        )
     } else {
         Failure::Transport(text)
     }
