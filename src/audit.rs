@@ -369,6 +369,10 @@ pub fn audit(
         delegated,
         unmanaged,
         objects_checked: objects.len(),
+        declared: objects
+            .iter()
+            .map(|o| (o.object_ref().identity(), o.source.clone()))
+            .collect(),
         now,
         duration: started.elapsed(),
     })

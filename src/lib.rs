@@ -161,6 +161,11 @@ fn annotate_sources(
             location.file = t.display(&location.file);
         }
     }
+    if let Some(t) = tree {
+        for location in report.declared.values_mut() {
+            location.file = t.display(&location.file);
+        }
+    }
     Ok(())
 }
 

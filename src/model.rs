@@ -239,6 +239,9 @@ pub struct Report {
     pub unmanaged: Vec<Unchecked>,
     /// Number of desired objects compared.
     pub objects_checked: usize,
+    /// Where Git declares each desired object (a finding's `source` is
+    /// where its value is declared, which may be an overlay).
+    pub declared: std::collections::HashMap<Identity, SourceLocation>,
     /// When the audit ran; "3 days ago" is measured from here.
     pub now: jiff::Timestamp,
     /// How long the audit took, for metrics.

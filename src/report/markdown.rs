@@ -4,9 +4,10 @@
 //! that GitHub and GitLab both render (GFM tables, inline HTML, fences).
 
 use super::{
-    DiffLine, blame_words, by_object, counts, one_line, secret_words, value_diff, who, whole_object,
+    DiffLine, blame_words, by_object, counts, declaration, location, one_line, secret_words,
+    value_diff, value_source_words, who, whole_object,
 };
-use crate::model::{Category, Finding, ObjectRef, Report, Unchecked};
+use crate::model::{Category, Finding, ObjectRef, Report, SourceLocation, Unchecked};
 use std::fmt::Write;
 
 /// First line of every report: lets a CI job find its earlier comment on a
@@ -54,7 +55,7 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
         out.push_str("In the diffs, `-` lines are Git's value and `+` lines the cluster's.\n\n");
     }
     for (object, findings) in by_object(report) {
-        object_section(&mut out, object, &findings, report.now);
+        object_section(&mut out, report, object, &findings);
     }
     if !report.unchecked.is_empty() {
         let _ = writeln!(out, "#### Not checked ({})\n", report.unchecked.len());
@@ -126,12 +127,7 @@ fn meaning(category: Category) -> &'static str {
     }
 }
 
-fn object_section(
-    out: &mut String,
-    object: &ObjectRef,
-    findings: &[&Finding],
-    now: jiff::Timestamp,
-) {
+fn object_section(out: &mut String, report: &Report, object: &ObjectRef, findings: &[&Finding]) {
     let mut tally: Vec<(Category, usize)> = Vec::new();
     for f in findings {
         match tally.iter_mut().find(|(c, _)| *c == f.category) {
@@ -147,21 +143,23 @@ fn object_section(
         html(&object.to_string()),
         tally.join(", ")
     );
-    let declared = match findings.iter().find_map(|f| f.source.as_ref()) {
-        Some(s) => match s.line {
-            Some(line) => format!(", declared in {}", code(&format!("{}:{line}", s.file))),
-            None => format!(", declared in {}", code(&s.file)),
-        },
-        None => String::new(),
-    };
-    let _ = writeln!(out, "{}{declared}\n", code(&object.api_version));
+    let declared = declaration(report, object, findings);
+    let declared_words = declared
+        .map(|s| format!(", declared in {}", code(&location(s))))
+        .unwrap_or_default();
+    let _ = writeln!(out, "{}{declared_words}\n", code(&object.api_version));
     for f in findings {
-        finding_section(out, f, now);
+        finding_section(out, f, declared, report.now);
     }
     out.push_str("</details>\n\n");
 }
 
-fn finding_section(out: &mut String, f: &Finding, now: jiff::Timestamp) {
+fn finding_section(
+    out: &mut String,
+    f: &Finding,
+    declared: Option<&SourceLocation>,
+    now: jiff::Timestamp,
+) {
     let subject = match &f.path {
         Some(path) => code(path),
         None => text(whole_object(f.change)),
@@ -174,7 +172,7 @@ fn finding_section(out: &mut String, f: &Finding, now: jiff::Timestamp) {
         f.category,
         text(&who(f, now))
     );
-    if let Some(words) = blame_words(f) {
+    if let Some(words) = blame_words(f).or_else(|| value_source_words(f, declared)) {
         let _ = write!(out, "<br>{}", text(&words));
     }
     out.push_str("\n\n");

@@ -8,7 +8,7 @@ pub mod prometheus;
 pub mod text;
 pub mod yaml;
 
-use crate::model::{Attribution, Category, Change, Finding, ObjectRef, Report};
+use crate::model::{Attribution, Category, Change, Finding, ObjectRef, Report, SourceLocation};
 use serde_json::Value;
 
 /// Findings grouped by object, in report order.
@@ -121,6 +121,38 @@ pub fn secret_words(change: Change) -> &'static str {
 }
 
 /// With `--blame`: "Git has said so since 1a2b3c4 (2026-11-20, Ana), file:12".
+/// Where Git declares `object` (its document), else where its first
+/// finding's value is declared.
+pub fn declaration<'a>(
+    report: &'a Report,
+    object: &ObjectRef,
+    findings: &[&'a Finding],
+) -> Option<&'a SourceLocation> {
+    report
+        .declared
+        .get(&object.identity())
+        .or_else(|| findings.iter().find_map(|f| f.source.as_ref()))
+}
+
+/// `file:line`, or the file alone.
+pub fn location(s: &SourceLocation) -> String {
+    match s.line {
+        Some(line) => format!("{}:{line}", s.file),
+        None => s.file.clone(),
+    }
+}
+
+/// "value declared at FILE:LINE" when the finding's value comes from
+/// another file than the object (an overlay's patch, a kustomization's
+/// `images:`), unless the blame line names it already.
+pub fn value_source_words(f: &Finding, object: Option<&SourceLocation>) -> Option<String> {
+    let s = f.source.as_ref()?;
+    if s.commit.is_some() || object.is_some_and(|o| o.file == s.file) {
+        return None;
+    }
+    Some(format!("value declared at {}", location(s)))
+}
+
 pub fn blame_words(f: &Finding) -> Option<String> {
     let s = f.source.as_ref()?;
     let commit = s.commit.as_ref()?;

@@ -4,9 +4,10 @@
 //! changed path.
 
 use super::{
-    DiffLine, blame_words, by_object, counts, one_line, secret_words, value_diff, who, whole_object,
+    DiffLine, blame_words, by_object, counts, declaration, location, one_line, secret_words,
+    value_diff, value_source_words, who, whole_object,
 };
-use crate::model::{Category, Change, Finding, Report, Unchecked};
+use crate::model::{Category, Change, Finding, Report, SourceLocation, Unchecked};
 use owo_colors::{OwoColorize, Style};
 use serde_json::Value;
 use std::fmt::Write;
@@ -39,16 +40,14 @@ pub fn render(report: &Report, options: &TextOptions) -> String {
     for (object, findings) in by_object(report) {
         let header = format!("{object}");
         let _ = write!(out, "{}", p.paint(&header, Style::new().bold()));
-        let detail = match findings.iter().find_map(|f| f.source.as_ref()) {
-            Some(s) => match s.line {
-                Some(line) => format!("  ({}, {}:{})", object.api_version, s.file, line),
-                None => format!("  ({}, {})", object.api_version, s.file),
-            },
+        let declared = declaration(report, object, &findings);
+        let detail = match declared {
+            Some(s) => format!("  ({}, {})", object.api_version, location(s)),
             None => format!("  ({})", object.api_version),
         };
         let _ = writeln!(out, "{}", p.paint(&detail, Style::new().dimmed()));
         for finding in findings {
-            finding_text(&mut out, finding, report.now, &p);
+            finding_text(&mut out, finding, declared, report.now, &p);
         }
         out.push('\n');
     }
@@ -119,7 +118,13 @@ fn category_style(category: Category) -> Style {
     }
 }
 
-fn finding_text(out: &mut String, f: &Finding, now: jiff::Timestamp, p: &Painter) {
+fn finding_text(
+    out: &mut String,
+    f: &Finding,
+    declared: Option<&SourceLocation>,
+    now: jiff::Timestamp,
+    p: &Painter,
+) {
     let label = p.paint(
         &format!("{:<10}", f.category.as_str()),
         category_style(f.category),
@@ -131,7 +136,7 @@ fn finding_text(out: &mut String, f: &Finding, now: jiff::Timestamp, p: &Painter
     let _ = writeln!(out, "  {label}  {headline}");
     let indent = " ".repeat(14);
     let _ = writeln!(out, "{indent}{}", who(f, now));
-    if let Some(words) = blame_words(f) {
+    if let Some(words) = blame_words(f).or_else(|| value_source_words(f, declared)) {
         let _ = writeln!(out, "{indent}{}", p.paint(&words, Style::new().dimmed()));
     }
     if f.category == Category::Secret {

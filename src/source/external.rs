@@ -74,6 +74,7 @@ pub fn render(dir: &Path, verbose: bool) -> Result<Vec<DesiredObject>> {
                 value,
                 source,
                 patches,
+                values: Vec::new(),
             });
         }
     }

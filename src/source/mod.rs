@@ -10,6 +10,7 @@ pub mod yaml;
 
 use crate::cli::Renderer;
 use crate::model::{ObjectRef, SourceLocation};
+use crate::path::FieldPath;
 use anyhow::{Result, bail};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -22,6 +23,9 @@ pub struct DesiredObject {
     pub source: SourceLocation,
     /// Overlay patch documents that may declare some of its values.
     pub patches: Vec<SourceLocation>,
+    /// Values a kustomization field set (`images:`, `replicas:`) and the
+    /// line declaring each, oldest first (native rendering only).
+    pub values: Vec<(FieldPath, SourceLocation)>,
 }
 
 impl DesiredObject {
@@ -156,9 +160,15 @@ pub fn clean_path(path: &Path) -> PathBuf {
     out.iter().collect()
 }
 
-/// Where each desired object is declared, and the overlay patches that may
-/// declare its values: kept aside before the audit consumes the objects.
-pub type Declarations = HashMap<crate::model::Identity, (SourceLocation, Vec<SourceLocation>)>;
+/// Where a desired object is declared, with what may declare its values:
+/// kept aside before the audit consumes the objects.
+pub struct Declaration {
+    pub source: SourceLocation,
+    pub patches: Vec<SourceLocation>,
+    pub values: Vec<(FieldPath, SourceLocation)>,
+}
+
+pub type Declarations = HashMap<crate::model::Identity, Declaration>;
 
 pub fn declarations(objects: &[DesiredObject]) -> Declarations {
     objects
@@ -166,15 +176,20 @@ pub fn declarations(objects: &[DesiredObject]) -> Declarations {
         .map(|o| {
             (
                 o.object_ref().identity(),
-                (o.source.clone(), o.patches.clone()),
+                Declaration {
+                    source: o.source.clone(),
+                    patches: o.patches.clone(),
+                    values: o.values.clone(),
+                },
             )
         })
         .collect()
 }
 
-/// Points each finding's source at the line that declares its value: an
-/// overlay's patch first (it wins over the base), then the object's own
-/// document. Findings whose value no file spells out keep the object's line.
+/// Points each finding's source at the line that declares its value: a
+/// kustomization field that set it (`images:`, `replicas:`), else an
+/// overlay's patch (it wins over the base), else the object's own document.
+/// Findings whose value no file spells out keep the object's line.
 pub fn locate_values(findings: &mut [crate::model::Finding], declared: &Declarations) {
     let mut texts: HashMap<String, Option<String>> = HashMap::new();
     for finding in findings.iter_mut() {
@@ -185,10 +200,16 @@ pub fn locate_values(findings: &mut [crate::model::Finding], declared: &Declarat
         else {
             continue;
         };
-        let Some((own, patches)) = declared.get(&finding.object.identity()) else {
+        let Some(declaration) = declared.get(&finding.object.identity()) else {
             continue;
         };
-        for candidate in patches.iter().chain(std::iter::once(own)) {
+        // The last kustomization to set the value is the one that counts.
+        if let Some((_, at)) = declaration.values.iter().rev().find(|(p, _)| *p == path) {
+            finding.source = Some(at.clone());
+            continue;
+        }
+        let own = std::iter::once(&declaration.source);
+        for candidate in declaration.patches.iter().chain(own) {
             let Some(doc_line) = candidate.line else {
                 continue;
             };

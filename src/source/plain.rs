@@ -139,6 +139,7 @@ pub fn read_file(path: &Path, verbose: bool) -> Result<Vec<DesiredObject>> {
                     ..SourceLocation::default()
                 },
                 patches: Vec::new(),
+                values: Vec::new(),
             });
         }
     }

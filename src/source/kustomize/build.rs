@@ -136,6 +136,7 @@ impl Accumulator {
                 patches.push(r.origin.clone());
                 r.origin = old.origin.clone();
                 r.patches = patches;
+                r.values = old.values.clone();
                 r.behavior = Behavior::Create;
                 self.resources[matches[0]] = r;
                 Ok(())
@@ -278,8 +279,12 @@ impl Builder {
             &ra.config.common_annotations,
         )?;
         patches::json6902_patches(&mut ra.resources, loader, root, k, text)?;
-        transformers::replicas(&mut ra.resources, k, &ra.config)?;
-        transformers::images(&mut ra.resources, k, &ra.config)?;
+        let declaring = transformers::Declaring {
+            file: root.file_name(),
+            text,
+        };
+        transformers::replicas(&mut ra.resources, k, &ra.config, &declaring)?;
+        transformers::images(&mut ra.resources, k, &ra.config, &declaring)?;
         let mut replacements = Vec::new();
         for r in &k.replacements {
             match r.get("path").and_then(Value::as_str) {

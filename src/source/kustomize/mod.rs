@@ -84,6 +84,7 @@ pub fn render(dir: &Path) -> Result<Vec<DesiredObject>> {
                 value: r.obj,
                 source: r.origin,
                 patches,
+                values: r.values,
             }
         })
         .collect())

@@ -4,6 +4,7 @@
 
 use super::schema;
 use crate::model::SourceLocation;
+use crate::path::FieldPath;
 use serde_json::{Map, Value};
 
 /// Group, version, kind.
@@ -139,6 +140,9 @@ pub struct Resource {
     pub origin: SourceLocation,
     /// Patch documents and generators of overlays that changed it.
     pub patches: Vec<SourceLocation>,
+    /// Values a kustomization's own fields set (`images:`, `replicas:`),
+    /// with the line that says so, oldest first.
+    pub values: Vec<(FieldPath, SourceLocation)>,
     /// (kind, name, effective namespace) before each rename, oldest first.
     prev: Vec<(String, String, String)>,
     pub prefixes: Vec<String>,
@@ -155,6 +159,7 @@ impl Resource {
             obj,
             origin,
             patches: Vec::new(),
+            values: Vec::new(),
             prev: Vec::new(),
             prefixes: Vec::new(),
             suffixes: Vec::new(),
@@ -308,6 +313,7 @@ impl Resource {
             obj: Value::Object(obj),
             origin: self.origin.clone(),
             patches: Vec::new(),
+            values: Vec::new(),
             prev: self.prev.clone(),
             prefixes: self.prefixes.clone(),
             suffixes: self.suffixes.clone(),

@@ -5,6 +5,9 @@
 use super::fieldspec::{self, Create, FieldSpec, TransformerConfig, merge_specs};
 use super::kustomization::{Kustomization, scalar_string};
 use super::resource::{Gvk, ResId, Resource};
+use crate::model::SourceLocation;
+use crate::path::FieldPath;
+use crate::source::locate;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 
@@ -178,17 +181,43 @@ pub fn labels(
     set_entries(resources, &k.common_labels, &config.common_labels)
 }
 
+/// The kustomization whose fields are being applied, for naming the line
+/// that declares a value it sets.
+pub struct Declaring<'a> {
+    pub file: String,
+    pub text: &'a str,
+}
+
+impl Declaring<'_> {
+    /// `field[name=NAME].KEY` of the kustomization: the first of `keys` it
+    /// spells out, else the entry's `name:` line.
+    fn entry(&self, field: &str, name: &str, keys: &[&str]) -> SourceLocation {
+        let item = FieldPath::root().field(field).key("name", name);
+        let line = keys
+            .iter()
+            .find_map(|k| locate::value_line(self.text, 1, &item.field(k)))
+            .or_else(|| locate::value_line(self.text, 1, &item));
+        SourceLocation {
+            file: self.file.clone(),
+            line,
+            ..SourceLocation::default()
+        }
+    }
+}
+
 /// `replicas:` entries.
 pub fn replicas(
     resources: &mut [Resource],
     k: &Kustomization,
     config: &TransformerConfig,
+    declaring: &Declaring,
 ) -> Result<()> {
     for entry in &k.replicas {
         let name = entry
             .get("name")
             .and_then(scalar_string)
             .unwrap_or_default();
+        let at = declaring.entry("replicas", &name, &["count"]);
         let count = entry.get("count").cloned().unwrap_or(Value::from(0));
         let count = match &count {
             Value::Number(_) => count,
@@ -214,6 +243,9 @@ pub fn replicas(
                     *v = count.clone();
                     Ok(())
                 })?;
+                if let Some(path) = spec_path(&spec.path) {
+                    r.values.push((path, at.clone()));
+                }
             }
         }
         if !found {
@@ -351,11 +383,16 @@ pub fn images(
     resources: &mut [Resource],
     k: &Kustomization,
     config: &TransformerConfig,
+    declaring: &Declaring,
 ) -> Result<()> {
     for entry in &k.images {
         let rule = ImageRule::parse(entry)?;
+        let at = declaring.entry("images", &rule.name, &["newTag", "digest", "newName"]);
         for r in resources.iter_mut() {
-            legacy_images(&mut r.obj, &rule);
+            let mut changed = Vec::new();
+            legacy_images(&mut r.obj, &rule, &FieldPath::root(), &mut changed);
+            r.values
+                .extend(changed.into_iter().map(|p| (p, at.clone())));
             if r.kind() == "CustomResourceDefinition" {
                 continue;
             }
@@ -375,7 +412,14 @@ pub fn images(
     Ok(())
 }
 
-fn legacy_images(node: &mut Value, rule: &ImageRule) {
+/// Rewrites matching images of every container list below `node` (at
+/// `path`), adding the path of each image it rewrote to `changed`.
+fn legacy_images(
+    node: &mut Value,
+    rule: &ImageRule,
+    path: &FieldPath,
+    changed: &mut Vec<FieldPath>,
+) {
     match node {
         Value::Object(map) => {
             for (key, value) in map.iter_mut() {
@@ -383,24 +427,40 @@ fn legacy_images(node: &mut Value, rule: &ImageRule) {
                     && let Value::Array(items) = value
                 {
                     for item in items.iter_mut() {
+                        let name = item.get("name").and_then(Value::as_str).map(str::to_string);
                         if let Some(Value::String(image)) = item.get_mut("image")
                             && let Some(new) = rule.apply(image)
                         {
                             *image = new;
+                            if let Some(name) = name {
+                                changed.push(path.field(key).key("name", &name).field("image"));
+                            }
                         }
                     }
                 } else {
-                    legacy_images(value, rule);
+                    legacy_images(value, rule, &path.field(key), changed);
                 }
             }
         }
         Value::Array(items) => {
-            for item in items {
-                legacy_images(item, rule);
+            for (i, item) in items.iter_mut().enumerate() {
+                legacy_images(item, rule, &path.index(i), changed);
             }
         }
         _ => {}
     }
+}
+
+/// A field spec's `spec/replicas` as a path, when it names plain fields.
+fn spec_path(spec: &str) -> Option<FieldPath> {
+    let mut path = FieldPath::root();
+    for part in spec.split('/') {
+        if part.is_empty() || part.contains(['[', ']', '\\']) {
+            return None;
+        }
+        path = path.field(part);
+    }
+    Some(path)
 }
 
 #[cfg(test)]
