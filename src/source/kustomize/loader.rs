@@ -6,12 +6,18 @@
 use super::kustomization::Unsupported;
 use crate::source::{clean_path, yaml};
 use anyhow::{Context, Result, bail};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The repository boundary and the kustomizations being built (for cycles).
 pub struct Loader {
     repo_root: PathBuf,
     building: Vec<PathBuf>,
+    /// Resolved directories by the path they were reached as: a root's
+    /// entries share a few directories, and resolving a path in full walks
+    /// (and asks the kernel about) every component of it.
+    real_dirs: RefCell<HashMap<PathBuf, PathBuf>>,
 }
 
 /// A kustomization directory: as named (for messages and sources) and resolved.
@@ -60,7 +66,43 @@ impl Loader {
         Ok(Loader {
             repo_root: repository_root(&real),
             building: Vec::new(),
+            real_dirs: RefCell::new(HashMap::new()),
         })
+    }
+
+    /// `path` with every symlink, `.` and `..` resolved (as
+    /// `Path::canonicalize`), and whether it is a directory. The directory
+    /// holding it is resolved once per loader; the last component is
+    /// looked at on its own.
+    fn real(&self, path: &Path) -> std::io::Result<(PathBuf, bool)> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            let real = path.canonicalize()?;
+            let is_dir = real.is_dir();
+            return Ok((real, is_dir));
+        };
+        let cached = self.real_dirs.borrow().get(parent).cloned();
+        let real_parent = match cached {
+            Some(real) => real,
+            None => {
+                let real = if parent.as_os_str().is_empty() {
+                    Path::new(".").canonicalize()?
+                } else {
+                    parent.canonicalize()?
+                };
+                self.real_dirs
+                    .borrow_mut()
+                    .insert(parent.to_path_buf(), real.clone());
+                real
+            }
+        };
+        let candidate = real_parent.join(name);
+        let meta = std::fs::symlink_metadata(&candidate)?;
+        if meta.file_type().is_symlink() {
+            let real = candidate.canonicalize()?;
+            let is_dir = real.is_dir();
+            return Ok((real, is_dir));
+        }
+        Ok((candidate, meta.is_dir()))
     }
 
     /// The kustomization in `dir`, entered for building; errors on cycles.
@@ -69,7 +111,7 @@ impl Loader {
             Some(r) => format!("{}: {msg}", r.file_name()),
             None => msg,
         };
-        let real = dir.canonicalize().map_err(|_| {
+        let (real, _) = self.real(dir).map_err(|_| {
             anyhow::anyhow!(what(format!(
                 "{}: no such directory (or a dangling or looping symlink)",
                 dir.display()
@@ -127,8 +169,8 @@ impl Loader {
             .into());
         }
         let path = root.dir.join(entry);
-        let real = match path.canonicalize() {
-            Ok(real) => real,
+        let (real, is_dir) = match self.real(&path) {
+            Ok(found) => found,
             Err(_) => bail!(
                 "{}: {field}: {entry}: no such file or directory (or a dangling or looping symlink)",
                 root.file_name()
@@ -142,7 +184,7 @@ impl Loader {
                 self.repo_root.display()
             );
         }
-        if real.is_dir() {
+        if is_dir {
             return Ok(Resolved::Dir(path));
         }
         if !real.starts_with(&root.real) {
