@@ -6,7 +6,7 @@ use super::fieldspec::{self, Create, FieldSpec, TransformerConfig, merge_specs};
 use super::kustomization::{Kustomization, scalar_string};
 use super::resource::{Gvk, ResId, Resource};
 use crate::model::SourceLocation;
-use crate::path::FieldPath;
+use crate::path::{FieldPath, Segment};
 use crate::source::locate;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
@@ -390,7 +390,7 @@ pub fn images(
         let at = declaring.entry("images", &rule.name, &["newTag", "digest", "newName"]);
         for r in resources.iter_mut() {
             let mut changed = Vec::new();
-            legacy_images(&mut r.obj, &rule, &FieldPath::root(), &mut changed);
+            legacy_images(&mut r.obj, &rule, &mut Vec::new(), &mut changed);
             r.values
                 .extend(changed.into_iter().map(|p| (p, at.clone())));
             if r.kind() == "CustomResourceDefinition" {
@@ -413,11 +413,12 @@ pub fn images(
 }
 
 /// Rewrites matching images of every container list below `node` (at
-/// `path`), adding the path of each image it rewrote to `changed`.
+/// `path`, which is left as it was found), adding the path of each image it
+/// rewrote to `changed`.
 fn legacy_images(
     node: &mut Value,
     rule: &ImageRule,
-    path: &FieldPath,
+    path: &mut Vec<Segment>,
     changed: &mut Vec<FieldPath>,
 ) {
     match node {
@@ -433,18 +434,29 @@ fn legacy_images(
                         {
                             *image = new;
                             if let Some(name) = name {
-                                changed.push(path.field(key).key("name", &name).field("image"));
+                                changed.push(
+                                    FieldPath(path.clone())
+                                        .field(key)
+                                        .key("name", &name)
+                                        .field("image"),
+                                );
                             }
                         }
                     }
-                } else {
-                    legacy_images(value, rule, &path.field(key), changed);
+                } else if value.is_object() || value.is_array() {
+                    path.push(Segment::Field(key.clone()));
+                    legacy_images(value, rule, path, changed);
+                    path.pop();
                 }
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                legacy_images(item, rule, &path.index(i), changed);
+                if item.is_object() || item.is_array() {
+                    path.push(Segment::Index(i));
+                    legacy_images(item, rule, path, changed);
+                    path.pop();
+                }
             }
         }
         _ => {}
