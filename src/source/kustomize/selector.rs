@@ -9,19 +9,42 @@ use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Default)]
 pub struct Selector {
-    group: Option<Regex>,
-    version: Option<Regex>,
-    kind: Option<Regex>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    group: Option<Pattern>,
+    version: Option<Pattern>,
+    kind: Option<Pattern>,
+    name: Option<Pattern>,
+    namespace: Option<Pattern>,
     labels: Option<String>,
     annotations: Option<String>,
 }
 
-fn anchored(v: &Value, key: &str) -> Result<Option<Regex>> {
+/// A target field: kustomize reads each as a regular expression matching
+/// the whole value. Most are plain names, compared as such (compiling a
+/// regular expression costs more than the rest of a small build).
+#[derive(Debug, Clone)]
+enum Pattern {
+    Literal(String),
+    Regex(Regex),
+}
+
+impl Pattern {
+    fn is_match(&self, value: &str) -> bool {
+        match self {
+            Pattern::Literal(s) => s == value,
+            Pattern::Regex(re) => re.is_match(value),
+        }
+    }
+}
+
+fn anchored(v: &Value, key: &str) -> Result<Option<Pattern>> {
     match v.get(key).and_then(super::kustomization::scalar_string) {
+        Some(s)
+            if !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || "-_:/".contains(c)) =>
+        {
+            Ok(Some(Pattern::Literal(s)))
+        }
         Some(s) if !s.is_empty() => Regex::new(&format!("^(?:{s})$"))
-            .map(Some)
+            .map(|re| Some(Pattern::Regex(re)))
             .map_err(|e| anyhow!("target {key} `{s}` is not a valid regular expression: {e}")),
         _ => Ok(None),
     }
