@@ -346,12 +346,17 @@ fn audit_options(
 
 fn render(args: RenderArgs) -> Result<i32> {
     let (desired, _tree) = load_sources(&args.source)?;
-    let mut out = String::new();
-    for object in desired {
-        out.push_str("---\n");
-        out.push_str(&serde_yaml::to_string(&object.value).context("cannot print an object")?);
+    // Printed in full or not at all: an object that cannot be printed is an
+    // error before anything reaches stdout.
+    let mut out = Vec::with_capacity(4096);
+    for object in &desired {
+        out.extend_from_slice(b"---\n");
+        serde_yaml::to_writer(&mut out, &object.value).context("cannot print an object")?;
     }
-    write_stdout(&out)?;
+    // The process ends here: handing every object back to the allocator one
+    // by one is work nobody waits for.
+    std::mem::forget(desired);
+    write_stdout(&String::from_utf8(out).context("cannot print an object")?)?;
     Ok(EXIT_CLEAN)
 }
 
