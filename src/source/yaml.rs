@@ -383,6 +383,15 @@ fn strip_location(e: &serde_yaml::Error) -> String {
     }
 }
 
+/// `---` (a document starts) or `...` (one ends), alone or before content.
+fn is_document_marker(line: &str) -> bool {
+    line == "---"
+        || line.starts_with("--- ")
+        || line.starts_with("---\t")
+        || line == "..."
+        || line.starts_with("... ")
+}
+
 /// Splits a stream at `---` document markers (a marker is always at column
 /// 0, so block scalars cannot contain one). Yields (first line, text); the
 /// text is borrowed from `text` unless the marker line holds content.
@@ -409,12 +418,7 @@ fn split_documents(text: &str) -> Vec<(usize, Cow<'_, str>)> {
     }
     for (i, raw) in text.split_inclusive('\n').enumerate() {
         let line = raw.strip_suffix('\n').unwrap_or(raw);
-        let is_marker = line == "---"
-            || line.starts_with("--- ")
-            || line.starts_with("---\t")
-            || line == "..."
-            || line.starts_with("... ");
-        if is_marker {
+        if is_document_marker(line) {
             out.push((
                 start,
                 finish(text, inline, &text[body_start..offset], false),
@@ -530,12 +534,7 @@ mod tests {
         let mut current = String::new();
         let mut start = 1;
         for (i, line) in text.lines().enumerate() {
-            let is_marker = line == "---"
-                || line.starts_with("--- ")
-                || line.starts_with("---\t")
-                || line == "..."
-                || line.starts_with("... ");
-            if is_marker {
+            if is_document_marker(line) {
                 chunks.push((start, std::mem::take(&mut current)));
                 start = i + 2;
                 if let Some(rest) = line.strip_prefix("--- ") {
