@@ -106,6 +106,34 @@ fn assert_connection_refused(out: &Output, took: Duration, server: &ApiServer, r
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
+/// A client certificate the server refused in the handshake: exit 2 as
+/// [`assert_connection_refused`], and the server's side names why
+/// (`server_saw`). Under TLS 1.3 the server's alert races the client's first
+/// request: driftctl says `alert_reason` when the alert wins, and names the
+/// closed connection and its likely cause when the request does.
+fn assert_certificate_refused(
+    out: &Output,
+    took: Duration,
+    server: &ApiServer,
+    alert_reason: &str,
+    server_saw: &str,
+) {
+    let reason = if out
+        .stderr
+        .contains("closed the connection before answering")
+    {
+        "refuses the client certificate"
+    } else {
+        alert_reason
+    };
+    assert_connection_refused(out, took, server, reason);
+    let failures = handshake_failures(server);
+    assert!(
+        failures.iter().any(|f| f.contains(server_saw)),
+        "the server's handshake failures name {server_saw}: {failures:?}"
+    );
+}
+
 fn timed(args: &[String]) -> (Output, Duration) {
     let started = Instant::now();
     let out = driftctl(args);
@@ -190,23 +218,12 @@ fn a_client_certificate_the_server_does_not_trust_ends_the_handshake_and_exits_2
         &inline_client("other-client"),
     );
     let (out, took) = timed(&with_kubeconfig(&kubeconfig, &["--request-timeout", "5s"]));
-    // Under TLS 1.3 the server's alert races the client's first request:
-    // driftctl says "refused" when the alert wins, and names the closed
-    // connection and its likely cause when the request does. The server's
-    // side (below) shows which certificate it refused either way.
-    let reason = if out
-        .stderr
-        .contains("closed the connection before answering")
-    {
-        "refuses the client certificate"
-    } else {
-        "refused the client certificate"
-    };
-    assert_connection_refused(&out, took, &server, reason);
-    let failures = handshake_failures(&server);
-    assert!(
-        failures.iter().any(|f| f.contains("UnknownIssuer")),
-        "the server refused other-ca's certificate: {failures:?}"
+    assert_certificate_refused(
+        &out,
+        took,
+        &server,
+        "refused the client certificate",
+        "UnknownIssuer",
     );
     assert!(server.requests().is_empty(), "no request got through");
 }
@@ -238,22 +255,12 @@ fn no_client_certificate_where_one_is_required_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = server.kubeconfig(dir.path(), None);
     let (out, took) = timed(&with_kubeconfig(&kubeconfig, &["--request-timeout", "5s"]));
-    // As above, the server's alert may lose the race with the request.
-    let reason = if out
-        .stderr
-        .contains("closed the connection before answering")
-    {
-        "refuses the client certificate"
-    } else {
-        "requires a client certificate and none was given"
-    };
-    assert_connection_refused(&out, took, &server, reason);
-    let failures = handshake_failures(&server);
-    assert!(
-        failures
-            .iter()
-            .any(|f| f.contains("peer sent no certificates")),
-        "the server saw no client certificate: {failures:?}"
+    assert_certificate_refused(
+        &out,
+        took,
+        &server,
+        "requires a client certificate and none was given",
+        "peer sent no certificates",
     );
 }
 
