@@ -279,21 +279,6 @@ fn kubeconfig_comes_from_the_environment_too() {
     check_findings("drifted", &out.stdout, out.code);
 }
 
-/// A desired tree of one Deployment that declares no namespace.
-fn status_page_without_namespace(dir: &Path) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(
-        root().join("fixtures/ml-platform/git/apps/status-page/status-page.yaml"),
-    )
-    .unwrap();
-    let deployment = text
-        .split("\n---\n")
-        .find(|d| d.contains("kind: Deployment"))
-        .unwrap()
-        .replace("  namespace: web\n", "");
-    write(dir, "tree/deployment.yaml", &deployment);
-    dir.join("tree")
-}
-
 #[test]
 fn objects_without_namespace_take_the_context_namespace() {
     let server = ApiServer::ml_platform("clean");

@@ -424,21 +424,6 @@ fn in_cluster_the_service_account_token_authenticates_the_audit() {
     }
 }
 
-/// A desired tree of one Deployment (status-page) that declares no namespace.
-fn status_page_without_namespace(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(
-        root().join("fixtures/ml-platform/git/apps/status-page/status-page.yaml"),
-    )
-    .unwrap();
-    let deployment = text
-        .split("\n---\n")
-        .find(|d| d.contains("kind: Deployment"))
-        .unwrap()
-        .replace("  namespace: web\n", "");
-    write(dir, "tree/deployment.yaml", &deployment);
-    dir.join("tree")
-}
-
 #[test]
 fn in_cluster_the_service_account_namespace_is_the_default_namespace() {
     let server = ml_platform_tls("clean", ClientAuth::Requested);

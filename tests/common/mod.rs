@@ -102,3 +102,18 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// A desired tree of one Deployment that declares no namespace.
+pub fn status_page_without_namespace(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(
+        root().join("fixtures/ml-platform/git/apps/status-page/status-page.yaml"),
+    )
+    .unwrap();
+    let deployment = text
+        .split("\n---\n")
+        .find(|d| d.contains("kind: Deployment"))
+        .unwrap()
+        .replace("  namespace: web\n", "");
+    write(dir, "tree/deployment.yaml", &deployment);
+    dir.join("tree")
+}
