@@ -11,31 +11,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use support::server::{ApiServer, Fault, Match, Recording, ml_platform_api};
 
-const NOW: &str = "2026-11-25T12:00:00Z";
-
-/// `diff` of both ml-platform paths against the cluster of `kubeconfig`.
-fn live_args(kubeconfig: &Path, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "diff",
-        "fixtures/ml-platform/git/clusters/prod",
-        "fixtures/ml-platform/git/apps/status-page",
-        "--kubeconfig",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.push(kubeconfig.display().to_string());
-    args.extend(["--now".to_string(), NOW.to_string()]);
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args
-}
-
 fn audit(server: &ApiServer, extra: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = server.kubeconfig(dir.path(), None);
     let mut args = vec!["--output", "json"];
     args.extend_from_slice(extra);
-    driftctl(&live_args(&kubeconfig, &args))
+    driftctl(&demo_live_args(&kubeconfig, &args))
 }
 
 fn report(out: &Output) -> Value {
@@ -195,7 +176,7 @@ fn a_server_that_is_down_gives_exit_2_naming_it_within_the_timeout() {
     let url = server.url();
     drop(server);
     let started = Instant::now();
-    let out = driftctl(&live_args(&kubeconfig, &["--request-timeout", "5s"]));
+    let out = driftctl(&demo_live_args(&kubeconfig, &["--request-timeout", "5s"]));
     assert_eq!(out.code, 2, "stderr: {}", out.stderr);
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -253,7 +234,7 @@ fn exec_credential_plugins_give_the_token() {
         plugin.display()
     );
     let kubeconfig = server.kubeconfig_with_user(dir.path(), None, &user);
-    let out = driftctl(&live_args(&kubeconfig, &["--output", "json"]));
+    let out = driftctl(&demo_live_args(&kubeconfig, &["--output", "json"]));
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
 }
 
@@ -262,18 +243,7 @@ fn kubeconfig_comes_from_the_environment_too() {
     let server = ApiServer::ml_platform("drifted");
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = server.kubeconfig(dir.path(), None);
-    let args: Vec<String> = [
-        "diff",
-        "fixtures/ml-platform/git/clusters/prod",
-        "fixtures/ml-platform/git/apps/status-page",
-        "--output",
-        "json",
-        "--now",
-        NOW,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args = demo_diff(&["--output", "json"]);
     let out = driftctl_env(&args, &[("KUBECONFIG", kubeconfig.to_str().unwrap())]);
     assert_eq!(out.code, 1, "stderr: {}", out.stderr);
     check_findings("drifted", &out.stdout, out.code);
@@ -677,7 +647,7 @@ fn secret_values_never_appear_in_a_live_audit() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = server.kubeconfig(dir.path(), None);
-        let out = driftctl(&live_args(&kubeconfig, extra));
+        let out = driftctl(&demo_live_args(&kubeconfig, extra));
         assert_eq!(out.code, 1, "stderr: {}", out.stderr);
         for secret in &secrets {
             assert!(

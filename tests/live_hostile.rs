@@ -18,18 +18,7 @@ use support::server::{ApiServer, Fault, Match, Recording, ml_platform_api};
 fn run(server: &ApiServer, extra: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = server.kubeconfig(dir.path(), None);
-    let mut args: Vec<String> = [
-        "diff",
-        "fixtures/ml-platform/git/clusters/prod",
-        "fixtures/ml-platform/git/apps/status-page",
-        "--output",
-        "json",
-        "--kubeconfig",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.push(kubeconfig.display().to_string());
+    let mut args = demo_live_args(&kubeconfig, &["--output", "json"]);
     args.extend(extra.iter().map(|s| s.to_string()));
     driftctl(&args)
 }
@@ -165,7 +154,7 @@ fn too_many_requests_is_retried_after_the_time_the_server_asks() {
     let server = ApiServer::ml_platform("drifted");
     server.fail_times(configmaps(), Fault::TooMany(1), Some(2));
     let started = Instant::now();
-    let out = run(&server, &["--now", "2026-11-25T12:00:00Z"]);
+    let out = run(&server, &[]);
     assert_eq!(out.code, 1, "stderr: {}", out.stderr);
     check_findings("drifted", &out.stdout, out.code);
     assert!(
@@ -264,16 +253,7 @@ fn a_full_live_audit_sends_nothing_but_get() {
     let before = server.requests().len();
     assert_eq!(server.requests()[0].method, "DELETE");
 
-    let out = run(
-        &server,
-        &[
-            "--now",
-            "2026-11-25T12:00:00Z",
-            "--blame",
-            "--show-ignored",
-            "--debug",
-        ],
-    );
+    let out = run(&server, &["--blame", "--show-ignored", "--debug"]);
     assert_eq!(out.code, 1, "stderr: {}", out.stderr);
     let requests = server.requests();
     let audit = &requests[before..];

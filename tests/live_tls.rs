@@ -14,26 +14,13 @@ use std::time::{Duration, Instant};
 use support::server::{ApiServer, Recording, base64_pem, ml_platform_api};
 use support::tls::{self, ClientAuth};
 
-const NOW: &str = "2026-11-25T12:00:00Z";
-
 fn ml_platform_tls(state: &str, auth: ClientAuth) -> ApiServer {
     ApiServer::start_tls(Recording::load(&ml_platform_api(state)), auth)
 }
 
-/// `diff` of both ml-platform paths, JSON, then `extra`.
+/// The demo as JSON, then `extra` (in a Pod: no kubeconfig).
 fn demo(extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "diff",
-        "fixtures/ml-platform/git/clusters/prod",
-        "fixtures/ml-platform/git/apps/status-page",
-        "--output",
-        "json",
-        "--now",
-        NOW,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut args = demo_diff(&["--output", "json"]);
     args.extend(extra.iter().map(|s| s.to_string()));
     args
 }

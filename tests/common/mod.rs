@@ -38,21 +38,36 @@ pub fn driftctl_env(args: &[String], env: &[(&str, &str)]) -> Output {
     }
 }
 
-/// `diff` of the demo (both paths of the ml-platform fixture) against
-/// `live/<state>/live.yaml`, with ages measured from a fixed time.
-pub fn demo_args(state: &str, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = [
+/// The time the tests measure ages from (the recordings are from 2026-11-22).
+pub const NOW: &str = "2026-11-25T12:00:00Z";
+
+/// `diff` of the demo (both paths of the ml-platform fixture), ages measured
+/// from [`NOW`], then `extra`.
+pub fn demo_diff(extra: &[&str]) -> Vec<String> {
+    [
         "diff",
         "fixtures/ml-platform/git/clusters/prod",
         "fixtures/ml-platform/git/apps/status-page",
-        "--live-snapshot",
+        "--now",
+        NOW,
     ]
     .iter()
+    .chain(extra)
     .map(|s| s.to_string())
-    .collect();
-    args.push(format!("fixtures/ml-platform/live/{state}/live.yaml"));
-    args.push("--now".into());
-    args.push("2026-11-25T12:00:00Z".into());
+    .collect()
+}
+
+/// The demo against `live/<state>/live.yaml`.
+pub fn demo_args(state: &str, extra: &[&str]) -> Vec<String> {
+    let snapshot = format!("fixtures/ml-platform/live/{state}/live.yaml");
+    let mut args = demo_diff(&["--live-snapshot", &snapshot]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// The demo against the cluster of `kubeconfig`.
+pub fn demo_live_args(kubeconfig: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = demo_diff(&["--kubeconfig", kubeconfig.to_str().unwrap()]);
     args.extend(extra.iter().map(|s| s.to_string()));
     args
 }
