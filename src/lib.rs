@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Diff(args) => diff(args),
         Command::Render(args) => render(args),
         Command::Completions(args) => {
-            write_stdout(&String::from_utf8_lossy(&generated::completion(args.shell)))?;
+            write_stdout(&generated::completion(args.shell))?;
             Ok(EXIT_CLEAN)
         }
     }
@@ -266,7 +266,7 @@ fn diff(args: DiffArgs) -> Result<i32> {
             )
         }
     };
-    write_stdout(&rendered)?;
+    write_stdout(rendered.as_bytes())?;
     Ok(
         if report
             .findings
@@ -356,18 +356,15 @@ fn render(args: RenderArgs) -> Result<i32> {
     // The process ends here: handing every object back to the allocator one
     // by one is work nobody waits for.
     std::mem::forget(desired);
-    write_stdout(&String::from_utf8(out).context("cannot print an object")?)?;
+    write_stdout(&out)?;
     Ok(EXIT_CLEAN)
 }
 
 /// Writes to stdout; a closed pipe (`driftctl diff | head`) is not an error.
-fn write_stdout(text: &str) -> Result<()> {
+fn write_stdout(text: &[u8]) -> Result<()> {
     REPORTING.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    match stdout.write_all(text).and_then(|_| stdout.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write the report to stdout"),
     }
