@@ -113,7 +113,8 @@ pub fn parse_documents(text: &str, name: &str) -> Result<Vec<Document>> {
 /// Builds a JSON value from the YAML deserializer's events, refusing what
 /// reading into `serde_yaml::Value` refuses (duplicate keys; its depth and
 /// alias-expansion limits are the deserializer's own) and what JSON cannot
-/// hold, with the messages [`yaml_to_json`] gives.
+/// hold, with the messages converting such a tree gave (the tests keep that
+/// conversion as the oracle).
 struct JsonSeed<'p> {
     problem: &'p mut Option<String>,
 }
@@ -252,7 +253,7 @@ impl<'de> serde::de::Visitor<'de> for JsonSeed<'_> {
         Ok(Value::Object(out))
     }
 
-    /// A custom tag (`!Ref x`): the tagged value, as `yaml_to_json` reads it.
+    /// A custom tag (`!Ref x`): the tagged value, as converting a tree read it.
     fn visit_enum<A: serde::de::EnumAccess<'de>>(
         self,
         data: A,
@@ -279,7 +280,7 @@ enum KeyKind {
     Bool,
 }
 
-/// A map key: a scalar read as text (as `yaml_to_json` does), or anything
+/// A map key: a scalar read as text (as converting a tree did), or anything
 /// else, kept as YAML for the error message.
 enum Key {
     Scalar(KeyKind, String),
@@ -438,53 +439,6 @@ fn split_documents(text: &str) -> Vec<(usize, Cow<'_, str>)> {
     out
 }
 
-/// YAML values as JSON values; keys must be strings (as in every Kubernetes object).
-pub fn yaml_to_json(yaml: serde_yaml::Value) -> std::result::Result<Value, String> {
-    use serde_yaml::Value as Y;
-    Ok(match yaml {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f)
-                    .map(Value::Number)
-                    .ok_or_else(|| format!("number {n} cannot be represented"))?
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(
-            items
-                .into_iter()
-                .map(yaml_to_json)
-                .collect::<std::result::Result<_, _>>()?,
-        ),
-        Y::Mapping(map) => {
-            let mut out = serde_json::Map::new();
-            for (k, v) in map {
-                let key = match k {
-                    Y::String(s) => s,
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    other => {
-                        return Err(format!(
-                            "map key {} is not a string",
-                            serde_yaml::to_string(&other).unwrap_or_default().trim()
-                        ));
-                    }
-                };
-                out.insert(key, yaml_to_json(v)?);
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(tagged) => yaml_to_json(tagged.value)?,
-    })
-}
-
 /// `List` kinds (`List`, `ConfigMapList`, ...) expanded into their items.
 pub fn expand_lists(value: Value) -> Vec<Value> {
     let is_list = value
@@ -525,6 +479,54 @@ pub fn expand_lists(value: Value) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The conversion the reader did before: YAML values as JSON values, keys
+    /// must be strings.
+    fn yaml_to_json(yaml: serde_yaml::Value) -> std::result::Result<Value, String> {
+        use serde_yaml::Value as Y;
+        Ok(match yaml {
+            Y::Null => Value::Null,
+            Y::Bool(b) => Value::Bool(b),
+            Y::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Value::from(i)
+                } else if let Some(u) = n.as_u64() {
+                    Value::from(u)
+                } else {
+                    let f = n.as_f64().unwrap_or(f64::NAN);
+                    serde_json::Number::from_f64(f)
+                        .map(Value::Number)
+                        .ok_or_else(|| format!("number {n} cannot be represented"))?
+                }
+            }
+            Y::String(s) => Value::String(s),
+            Y::Sequence(items) => Value::Array(
+                items
+                    .into_iter()
+                    .map(yaml_to_json)
+                    .collect::<std::result::Result<_, _>>()?,
+            ),
+            Y::Mapping(map) => {
+                let mut out = serde_json::Map::new();
+                for (k, v) in map {
+                    let key = match k {
+                        Y::String(s) => s,
+                        Y::Number(n) => n.to_string(),
+                        Y::Bool(b) => b.to_string(),
+                        other => {
+                            return Err(format!(
+                                "map key {} is not a string",
+                                serde_yaml::to_string(&other).unwrap_or_default().trim()
+                            ));
+                        }
+                    };
+                    out.insert(key, yaml_to_json(v)?);
+                }
+                Value::Object(out)
+            }
+            Y::Tagged(tagged) => yaml_to_json(tagged.value)?,
+        })
+    }
 
     /// The reader as it was: whole documents into `serde_yaml::Value`, then
     /// converted. The direct reader must agree with it, values and errors.

@@ -468,9 +468,10 @@ mod tests {
 
     #[test]
     fn the_fast_defaults_reader_agrees_with_the_yaml_parser() {
-        let yaml: serde_yaml::Value = serde_yaml::from_str(include_str!("defaults.yaml")).unwrap();
-        let value = crate::source::yaml::yaml_to_json(yaml).unwrap();
-        let slow = TransformerConfig::parse(&value).unwrap();
+        let docs =
+            crate::source::yaml::parse_documents(include_str!("defaults.yaml"), "defaults.yaml")
+                .unwrap();
+        let slow = TransformerConfig::parse(&docs[0].value).unwrap();
         let fast = parse_builtin(include_str!("defaults.yaml"));
         assert_eq!(format!("{slow:?}"), format!("{fast:?}"));
     }
