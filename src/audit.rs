@@ -7,7 +7,7 @@ use crate::compare;
 use crate::live::{LiveQuery, LiveSource, Scope, TypeQuery, UnreadType};
 use crate::managed_fields::{self, FieldManager};
 use crate::model::{
-    Category, Change, Finding, Identity, IgnoredFinding, ObjectRef, Report, Unchecked, group_of,
+    AppRef, Category, Change, Finding, Identity, IgnoredFinding, ObjectRef, Report, Unchecked, group_of,
 };
 use crate::normalize;
 use crate::path::FieldPath;
@@ -44,6 +44,8 @@ pub struct AuditOptions {
     pub delegate: Vec<Rule>,
     /// `--min-age`: only differences whose live value is at least this old.
     pub min_age: Option<std::time::Duration>,
+    /// The GitOps apps followed: which app each desired object belongs to.
+    pub apps: source::apps::AppIndex,
 }
 
 /// Annotations by which Flux is told to leave an object alone.
@@ -90,8 +92,10 @@ pub fn audit(
         .collect();
     live.discover(&declared_types.into_iter().collect::<Vec<_>>())?;
     let mut scoped = Vec::new();
+    let mut apps: HashMap<Identity, AppRef> = HashMap::new();
     for mut object in desired {
         let r = object.object_ref();
+        let app = options.apps.of_desired(&r.identity()).cloned();
         match live.scope(&r.api_version, &r.kind)? {
             Scope::NotServed(reason) => unchecked.push(Unchecked { object: r, reason }),
             Scope::Cluster => {
@@ -107,6 +111,9 @@ pub fn audit(
                 }
                 scoped.push((object, true));
             }
+        }
+        if let (Some(app), Some((object, _))) = (app, scoped.last()) {
+            apps.insert(object.object_ref().identity(), app);
         }
     }
     let mut types: BTreeMap<(String, String), bool> = BTreeMap::new();
@@ -306,13 +313,31 @@ pub fn audit(
         );
     }
     let mut seen = HashSet::new();
+    let namespace_apps = apps_by_namespace(&apps);
+    let mut orphan_apps = Vec::new();
     let mut orphans: Vec<Finding> = candidates
         .into_iter()
         .filter_map(|o| {
             let r = ObjectRef::from_value(&o)?;
             let identity = r.identity();
-            if desired_identities.contains(&identity) || !seen.insert(identity) {
+            if desired_identities.contains(&identity) || !seen.insert(identity.clone()) {
                 return None;
+            }
+            // Another app of the repository deploys it: not an orphan of this audit.
+            let app = match options.apps.tracked_by(&o) {
+                Some(app) if !options.apps.is_audited(&app) => return None,
+                Some(app) => Some(app),
+                None => r
+                    .namespace
+                    .as_ref()
+                    .and_then(|ns| namespace_apps.get(ns))
+                    .and_then(|found| match found.as_slice() {
+                        [only] => Some((*only).clone()),
+                        _ => None,
+                    }),
+            };
+            if let Some(app) = app {
+                orphan_apps.push((identity, app));
             }
             let managers = managed_fields::parse(&o).unwrap_or_default();
             let finding = orphan(&o, r, &managers, &options.policy)?;
@@ -331,6 +356,7 @@ pub fn audit(
         .collect();
     orphans.sort_by(|a, b| a.object.cmp(&b.object));
     findings.extend(orphans);
+    apps.extend(orphan_apps);
 
     for u in &unread {
         let affects_desired = objects.iter().any(|o| unread_matches(u, &o.object_ref()));
@@ -375,7 +401,22 @@ pub fn audit(
             .collect(),
         now,
         duration: started.elapsed(),
+        apps,
     })
+}
+
+/// The apps whose desired objects are in each namespace.
+fn apps_by_namespace(apps: &HashMap<Identity, AppRef>) -> HashMap<String, Vec<&AppRef>> {
+    let mut out: HashMap<String, Vec<&AppRef>> = HashMap::new();
+    for (identity, app) in apps {
+        if let Some(ns) = &identity.namespace {
+            let list = out.entry(ns.clone()).or_default();
+            if !list.contains(&app) {
+                list.push(app);
+            }
+        }
+    }
+    out
 }
 
 fn flux_unmanaged(object: &Value) -> Option<String> {

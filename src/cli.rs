@@ -64,6 +64,31 @@ pub struct SourceArgs {
     /// Log every pipeline step on stderr (objects read, compared, findings); implies --verbose.
     #[arg(long)]
     pub debug: bool,
+
+    #[command(flatten)]
+    pub apps: AppArgs,
+}
+
+/// Following the Flux Kustomizations and Argo CD Applications PATHs declare.
+#[derive(Debug, Args)]
+pub struct AppArgs {
+    /// Audit only what PATHs render: do not follow the GitOps apps they declare.
+    #[arg(long)]
+    pub no_follow: bool,
+
+    /// Audit only this app (a Flux Kustomization or Argo CD Application: NAME or NAMESPACE/NAME).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_follow")]
+    pub app: Option<String>,
+
+    /// The repository root apps' paths are relative to (default: the directory from which
+    /// the app that applies PATH leads to PATH, else the Git work tree's top).
+    #[arg(long, value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
+
+    /// A URL of this repository, as apps' sources name it (repeatable; the checkout's Git
+    /// remotes count already).
+    #[arg(long, value_name = "URL")]
+    pub repo_url: Vec<String>,
 }
 
 #[derive(Debug, Args)]

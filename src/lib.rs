@@ -96,6 +96,39 @@ fn debug_log(desired: &[source::DesiredObject], report: &model::Report) {
 /// (whose tree is kept until the report names its files).
 fn load_sources(
     args: &cli::SourceArgs,
+) -> Result<(source::apps::Followed, Option<source::git::RevisionTree>)> {
+    let (objects, tree) = load_paths(args)?;
+    if args.apps.no_follow {
+        let followed = source::apps::Followed {
+            objects,
+            ..Default::default()
+        };
+        return Ok((followed, tree));
+    }
+    let options = source::apps::FollowOptions {
+        repo_root: match (&args.apps.repo_root, &tree) {
+            (Some(root), Some(t)) => Some(t.map(root)?),
+            (root, _) => root.clone(),
+        },
+        repo_urls: args.apps.repo_url.clone(),
+        app: args.apps.app.clone(),
+        verbose: args.verbose || args.debug,
+    };
+    let paths = match &tree {
+        Some(t) => args
+            .paths
+            .iter()
+            .map(|p| t.map(p))
+            .collect::<Result<Vec<_>>>()?,
+        None => args.paths.clone(),
+    };
+    let followed = source::apps::follow(&paths, objects, &options)?;
+    Ok((followed, tree))
+}
+
+/// The objects PATHs render, from the working tree or from `--rev`.
+fn load_paths(
+    args: &cli::SourceArgs,
 ) -> Result<(
     Vec<source::DesiredObject>,
     Option<source::git::RevisionTree>,
@@ -211,7 +244,8 @@ fn diff(args: DiffArgs) -> Result<i32> {
         ),
         None => None,
     };
-    let (desired, tree) = load_sources(&args.source)?;
+    let (followed, tree) = load_sources(&args.source)?;
+    let desired = followed.objects;
     let declared = source::declarations(&desired);
     let desired_for_debug = if args.source.debug {
         desired.clone()
@@ -231,8 +265,10 @@ fn diff(args: DiffArgs) -> Result<i32> {
             },
         )?),
     };
-    let options = audit_options(&args, &desired, now)?;
+    let mut options = audit_options(&args, &desired, now)?;
+    options.apps = followed.index;
     let mut report = audit::audit(desired, live.as_mut(), &options)?;
+    report.unchecked.extend(followed.unchecked);
     source::locate_values(&mut report.findings, &declared);
     annotate_sources(&mut report, tree.as_ref(), args.blame)?;
     if args.source.debug {
@@ -341,11 +377,13 @@ fn audit_options(
         ignore,
         delegate: loaded.delegate,
         min_age: args.min_age,
+        apps: Default::default(),
     })
 }
 
 fn render(args: RenderArgs) -> Result<i32> {
-    let (desired, _tree) = load_sources(&args.source)?;
+    let (followed, _tree) = load_sources(&args.source)?;
+    let desired = followed.objects;
     // Printed in full or not at all: an object that cannot be printed is an
     // error before anything reaches stdout.
     let mut out = Vec::with_capacity(4096);

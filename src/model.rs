@@ -246,6 +246,29 @@ pub struct Report {
     pub now: jiff::Timestamp,
     /// How long the audit took, for metrics.
     pub duration: std::time::Duration,
+    /// The GitOps app each reported object belongs to (desired objects
+    /// of a followed app, orphans carrying its tracking).
+    pub apps: std::collections::HashMap<Identity, AppRef>,
+}
+
+/// A Flux Kustomization or Argo CD Application: the app an object belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct AppRef {
+    /// `flux` or `argocd`.
+    pub tool: &'static str,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl fmt::Display for AppRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.tool == "flux" {
+            "Flux Kustomization"
+        } else {
+            "Argo CD Application"
+        };
+        write!(f, "{kind} {}/{}", self.namespace, self.name)
+    }
 }
 
 impl Report {
@@ -259,5 +282,10 @@ impl Report {
     /// Every desired object was checked.
     pub fn complete(&self) -> bool {
         self.unchecked.is_empty()
+    }
+
+    /// The app `object` belongs to, if the audit followed apps.
+    pub fn app_of(&self, object: &ObjectRef) -> Option<&AppRef> {
+        self.apps.get(&object.identity())
     }
 }

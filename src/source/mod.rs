@@ -1,6 +1,7 @@
 //! Desired state: the objects Git declares, read from plain YAML directories
 //! or rendered from kustomizations, each remembering the file that declared it.
 
+pub mod apps;
 pub mod external;
 pub mod git;
 pub mod kustomize;

@@ -164,7 +164,10 @@ fn set_map(
 /// Reads and parses `root`'s kustomization file.
 pub fn read_kustomization(root: &Root) -> Result<(Kustomization, String)> {
     let name = root.file_name();
-    let text = yaml::read_text(&root.file)?;
+    let text = match &root.text {
+        Some(text) => text.clone(),
+        None => yaml::read_text(&root.file)?,
+    };
     let docs = yaml::parse_documents(&text, &name)?;
     let Some(doc) = docs.into_iter().next() else {
         bail!("{name}: the kustomization is empty");

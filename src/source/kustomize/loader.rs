@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 /// The repository boundary and the kustomizations being built (for cycles).
 pub struct Loader {
     repo_root: PathBuf,
+    /// kustomize's default: a kustomization reads files only in or below
+    /// its own directory. Flux builds with `LoadRestrictionsNone`.
+    restrict_files: bool,
     building: Vec<PathBuf>,
     /// Resolved directories by the path they were reached as: a root's
     /// entries share a few directories, and resolving a path in full walks
@@ -26,6 +29,9 @@ pub struct Root {
     pub dir: PathBuf,
     pub real: PathBuf,
     pub file: PathBuf,
+    /// The kustomization's text when it is not the file on disk (one Flux
+    /// generates or edits, one `argocd` edits).
+    pub text: Option<String>,
 }
 
 impl Root {
@@ -65,6 +71,7 @@ impl Loader {
             .with_context(|| format!("{}: cannot resolve", top.display()))?;
         Ok(Loader {
             repo_root: repository_root(&real),
+            restrict_files: true,
             building: Vec::new(),
             real_dirs: RefCell::new(HashMap::new()),
         })
@@ -150,6 +157,48 @@ impl Loader {
             dir: dir.to_path_buf(),
             real,
             file,
+            text: None,
+        })
+    }
+
+    /// A loader for a GitOps tool's build: `repo_root` is the boundary,
+    /// and files outside a kustomization's directory may be read (Flux's
+    /// `LoadRestrictionsNone`) while `restrict_files` is false.
+    pub fn for_repository(repo_root: &Path, restrict_files: bool) -> Result<Loader> {
+        let real = repo_root
+            .canonicalize()
+            .with_context(|| format!("{}: cannot resolve", repo_root.display()))?;
+        Ok(Loader {
+            repo_root: real,
+            restrict_files,
+            building: Vec::new(),
+            real_dirs: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// Enters `dir` with the kustomization `text` in place of its file
+    /// (which need not exist); reports name it `file`.
+    pub fn enter_text(&mut self, dir: &Path, file: PathBuf, text: String) -> Result<Root> {
+        let (real, is_dir) = self
+            .real(dir)
+            .map_err(|_| anyhow::anyhow!("{}: no such directory", dir.display()))?;
+        if !is_dir {
+            bail!("{}: is not a directory", dir.display());
+        }
+        if !real.starts_with(&self.repo_root) {
+            bail!(
+                "{} leads outside the repository ({} is not under {}); driftctl reads nothing outside it",
+                dir.display(),
+                real.display(),
+                self.repo_root.display()
+            );
+        }
+        self.building.push(real.clone());
+        Ok(Root {
+            dir: dir.to_path_buf(),
+            real,
+            file,
+            text: Some(text),
         })
     }
 
@@ -187,7 +236,7 @@ impl Loader {
         if is_dir {
             return Ok(Resolved::Dir(path));
         }
-        if !real.starts_with(&root.real) {
+        if self.restrict_files && !real.starts_with(&root.real) {
             bail!(
                 "{}: {field}: {entry}: security: file {} is not in or below {} (kustomize's load restrictions)",
                 root.file_name(),

@@ -28,7 +28,7 @@ use anyhow::Result;
 use build::{Accumulator, Builder};
 use loader::Loader;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Build annotations kustomize strips from its output.
 const BUILD_ANNOTATIONS: [&str; 8] = [
@@ -48,7 +48,32 @@ const BUILD_ANNOTATIONS: [&str; 8] = [
 pub fn render(dir: &Path) -> Result<Vec<DesiredObject>> {
     let mut loader = Loader::new(dir)?;
     let root = loader.enter(dir, None)?;
-    let mut builder = Builder { loader };
+    build_root(Builder { loader }, root)
+}
+
+/// How a GitOps tool builds an app's directory.
+pub struct AppBuild<'a> {
+    pub dir: &'a Path,
+    /// The repository: nothing outside it is read.
+    pub repo_root: &'a Path,
+    /// The kustomization as the tool generated or edited it, named as
+    /// `file`; `None` to read `dir`'s own kustomization file.
+    pub kustomization: Option<(PathBuf, String)>,
+    /// Files outside a kustomization's directory may be read (Flux).
+    pub load_restrictions_none: bool,
+}
+
+/// Renders an app's directory the way its GitOps tool has kustomize build it.
+pub fn render_app(build: AppBuild) -> Result<Vec<DesiredObject>> {
+    let mut loader = Loader::for_repository(build.repo_root, !build.load_restrictions_none)?;
+    let root = match build.kustomization {
+        Some((file, text)) => loader.enter_text(build.dir, file, text)?,
+        None => loader.enter(build.dir, None)?,
+    };
+    build_root(Builder { loader }, root)
+}
+
+fn build_root(mut builder: Builder, root: loader::Root) -> Result<Vec<DesiredObject>> {
     let (mut ra, k) = builder.accumulate(&root, Accumulator::default())?;
     let file = root.file_name();
     for r in ra.resources.iter_mut() {

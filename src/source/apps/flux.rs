@@ -1,0 +1,348 @@
+//! A Flux Kustomization rendered the way kustomize-controller builds it:
+//! the path's kustomization (generated when there is none) with the
+//! Kustomization's own fields merged in, built without load restrictions,
+//! then post-build substitution, `commonMetadata` and Flux's owner labels.
+
+use super::envsubst::{self, SubstError};
+use super::{Declaration, Outcome, Repository};
+use crate::model::group_of;
+use crate::source::{DesiredObject, kustomization_file, kustomize, yaml};
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const TOOL: &str = "flux";
+pub const GROUP: &str = "kustomize.toolkit.fluxcd.io";
+pub const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
+pub const NAME_LABEL: &str = "kustomize.toolkit.fluxcd.io/name";
+pub const NAMESPACE_LABEL: &str = "kustomize.toolkit.fluxcd.io/namespace";
+/// Label or annotation by which an object opts out of substitution.
+pub const SUBSTITUTE_KEY: &str = "kustomize.toolkit.fluxcd.io/substitute";
+
+fn is(value: &Value, group: &str, kind: &str) -> bool {
+    value["kind"] == kind && group_of(value["apiVersion"].as_str().unwrap_or("")) == group
+}
+
+pub fn is_kustomization(value: &Value) -> bool {
+    is(value, GROUP, "Kustomization")
+}
+
+pub fn is_git_repository(value: &Value) -> bool {
+    is(value, SOURCE_GROUP, "GitRepository")
+}
+
+pub fn is_helm_release(value: &Value) -> bool {
+    is(value, "helm.toolkit.fluxcd.io", "HelmRelease")
+}
+
+/// `spec.path`, `./` (the source's root) when unset.
+pub fn spec_path(value: &Value) -> String {
+    value["spec"]["path"].as_str().unwrap_or("./").to_string()
+}
+
+/// The GitRepository (namespace, name) a Kustomization's `sourceRef` names.
+pub fn git_source(value: &Value, namespace: &str) -> Option<(String, String)> {
+    let source = &value["spec"]["sourceRef"];
+    if source["kind"] != "GitRepository" {
+        return None;
+    }
+    Some((
+        source["namespace"].as_str().unwrap_or(namespace).to_string(),
+        source["name"].as_str()?.to_string(),
+    ))
+}
+
+/// Renders the Kustomization `decl`, or says why it cannot be here.
+pub fn render(decl: &Declaration, repo: &Repository, known: &[DesiredObject]) -> Result<Outcome> {
+    let spec = &decl.value["spec"];
+    let source = &spec["sourceRef"];
+    let kind = source["kind"].as_str().unwrap_or("");
+    match git_source(&decl.value, &decl.app.namespace) {
+        Some((ns, name)) if repo.is_flux_source(&ns, &name, known) => {}
+        Some((ns, name)) => {
+            return Ok(Outcome::unchecked(format!(
+                "source GitRepository {ns}/{name} is another repository (give --repo-url if it is this one)"
+            )));
+        }
+        None => {
+            return Ok(Outcome::unchecked(format!(
+                "source {kind} {} is not a Git repository driftctl can read",
+                source["name"].as_str().unwrap_or("?")
+            )));
+        }
+    }
+    let dir = repo.app_dir(&spec_path(&decl.value), decl)?;
+    let kustomization = kustomization_for(&dir, spec)
+        .with_context(|| format!("{}: generating its kustomization", decl.describe()))?;
+    let objects = match kustomize::render_app(kustomize::AppBuild {
+        dir: &dir,
+        repo_root: &repo.root,
+        kustomization,
+        load_restrictions_none: true,
+    }) {
+        Ok(objects) => objects,
+        Err(e) => match kustomize::unsupported(&e) {
+            Some(unsupported) => return Ok(Outcome::unchecked(unsupported.to_string())),
+            None => return Err(e.context(format!("{}: building {}", decl.describe(), dir.display()))),
+        },
+    };
+    let mut objects = match post_build(decl, objects, known)? {
+        Ok(objects) => objects,
+        Err(reason) => return Ok(Outcome::unchecked(reason)),
+    };
+    for object in &mut objects {
+        if let Some(common) = spec.get("commonMetadata") {
+            for key in ["labels", "annotations"] {
+                if let Some(Value::Object(pairs)) = common.get(key) {
+                    let map = metadata_map(&mut object.value, key);
+                    for (k, v) in pairs {
+                        map.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        let labels = metadata_map(&mut object.value, "labels");
+        labels.insert(NAME_LABEL.into(), json!(decl.app.name));
+        labels.insert(NAMESPACE_LABEL.into(), json!(decl.app.namespace));
+    }
+    Ok(Outcome::objects(objects))
+}
+
+fn metadata_map<'a>(object: &'a mut Value, key: &str) -> &'a mut Map<String, Value> {
+    let metadata = &mut object["metadata"];
+    if !metadata[key].is_object() {
+        metadata[key] = json!({});
+    }
+    metadata[key].as_object_mut().expect("just made a map")
+}
+
+/// The kustomization Flux builds in `dir`: its own, with the
+/// Kustomization's fields merged in, or one generated from every manifest
+/// below it. `None`: the file on disk as it is.
+fn kustomization_for(dir: &Path, spec: &Value) -> Result<Option<(PathBuf, String)>> {
+    let (mut k, file) = match kustomization_file(dir) {
+        Some(file) => {
+            let name = crate::source::clean_path(&file).display().to_string();
+            let text = yaml::read_text(&file)?;
+            let doc = yaml::parse_documents(&text, &name)?
+                .into_iter()
+                .next()
+                .map(|d| d.value)
+                .unwrap_or_else(|| json!({}));
+            (doc, Some(file))
+        }
+        None => (generate(dir)?, None),
+    };
+    let mut edited = file.is_none();
+    if let Some(ns) = spec["targetNamespace"].as_str() {
+        k["namespace"] = json!(ns);
+        edited = true;
+    }
+    for field in ["namePrefix", "nameSuffix"] {
+        if let Some(v) = spec[field].as_str() {
+            k[field] = json!(v);
+            edited = true;
+        }
+    }
+    for field in ["patches", "images", "components"] {
+        if let Some(Value::Array(items)) = spec.get(field)
+            && !items.is_empty()
+        {
+            if !k[field].is_array() {
+                k[field] = json!([]);
+            }
+            k[field]
+                .as_array_mut()
+                .expect("just made a list")
+                .extend(items.iter().cloned());
+            edited = true;
+        }
+    }
+    if !edited {
+        return Ok(None);
+    }
+    let text = serde_yaml::to_string(&k).context("cannot write the kustomization")?;
+    let file = file.unwrap_or_else(|| dir.join("kustomization.yaml"));
+    Ok(Some((file, text)))
+}
+
+/// Flux's generated kustomization: every `.yaml`/`.yml` below `dir` in
+/// lexical order, a directory with its own kustomization listed as one
+/// resource and not descended into.
+fn generate(dir: &Path) -> Result<Value> {
+    let mut resources = Vec::new();
+    scan(dir, dir, &mut resources, 0)?;
+    let mut k = json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+    });
+    if resources.is_empty() {
+        // What Flux writes so that kustomize accepts an empty directory.
+        k["namespace"] = json!("_placeholder");
+    } else {
+        k["resources"] = json!(resources);
+    }
+    Ok(k)
+}
+
+fn scan(base: &Path, dir: &Path, out: &mut Vec<String>, depth: usize) -> Result<()> {
+    if depth > 64 {
+        bail!("{}: directories nested more than 64 deep", dir.display());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot read directory", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .with_context(|| format!("{}: cannot read directory", dir.display()))?;
+    entries.sort();
+    for entry in entries {
+        let relative = entry.strip_prefix(base).unwrap_or(&entry);
+        let name = format!("./{}", relative.display());
+        if entry.is_dir() {
+            if kustomization_file(&entry).is_some() {
+                out.push(name);
+            } else {
+                scan(base, &entry, out, depth + 1)?;
+            }
+        } else if matches!(
+            entry.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            out.push(name);
+        }
+    }
+    Ok(())
+}
+
+/// The variables of `spec.postBuild`: each `substituteFrom` in order (a
+/// later one wins), then `substitute` on top. `Err(reason)` when a source
+/// of variables cannot be read here.
+fn variables(
+    decl: &Declaration,
+    known: &[DesiredObject],
+) -> Result<std::result::Result<BTreeMap<String, String>, String>> {
+    let post = &decl.value["spec"]["postBuild"];
+    let mut vars = BTreeMap::new();
+    for reference in post["substituteFrom"].as_array().into_iter().flatten() {
+        let kind = reference["kind"].as_str().unwrap_or("");
+        let name = reference["name"].as_str().unwrap_or("");
+        let optional = reference["optional"].as_bool().unwrap_or(false);
+        if kind != "ConfigMap" && kind != "Secret" {
+            bail!(
+                "{}: postBuild.substituteFrom: kind {kind:?}, expected ConfigMap or Secret",
+                decl.describe()
+            );
+        }
+        let declared = known.iter().map(|o| &o.value).find(|v| {
+            v["kind"] == kind
+                && v["apiVersion"] == "v1"
+                && v["metadata"]["name"] == name
+                && v["metadata"]["namespace"] == decl.app.namespace.as_str()
+        });
+        let Some(source) = declared else {
+            if optional {
+                continue;
+            }
+            return Ok(Err(format!(
+                "postBuild.substituteFrom {kind} {}/{name} is not declared in Git, and driftctl takes substitution variables from Git only",
+                decl.app.namespace
+            )));
+        };
+        for (key, value) in source["data"].as_object().into_iter().flatten() {
+            let text = value.as_str().unwrap_or_default();
+            let text = if kind == "Secret" {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "{}: Secret {}/{name}: data.{key} is not base64",
+                            decl.describe(),
+                            decl.app.namespace
+                        )
+                    })?;
+                String::from_utf8_lossy(&bytes).into_owned()
+            } else {
+                text.to_string()
+            };
+            vars.insert(key.clone(), text.replace('\n', ""));
+        }
+        if kind == "Secret" {
+            for (key, value) in source["stringData"].as_object().into_iter().flatten() {
+                vars.insert(
+                    key.clone(),
+                    value.as_str().unwrap_or_default().replace('\n', ""),
+                );
+            }
+        }
+    }
+    for (key, value) in post["substitute"].as_object().into_iter().flatten() {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        vars.insert(key.clone(), text.replace('\n', ""));
+    }
+    envsubst::check_names(&vars).map_err(|e| anyhow::anyhow!("{}: postBuild: {e}", decl.describe()))?;
+    Ok(Ok(vars))
+}
+
+/// Post-build substitution, object by object: each is written as YAML,
+/// its variables expanded, and read back (`replicas: ${replicas}` becomes
+/// a number, as in Flux).
+fn post_build(
+    decl: &Declaration,
+    objects: Vec<DesiredObject>,
+    known: &[DesiredObject],
+) -> Result<std::result::Result<Vec<DesiredObject>, String>> {
+    if decl.value["spec"].get("postBuild").is_none() {
+        return Ok(Ok(objects));
+    }
+    let vars = match variables(decl, known)? {
+        Ok(vars) => vars,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let mut out = Vec::with_capacity(objects.len());
+    for mut object in objects {
+        let metadata = &object.value["metadata"];
+        let disabled = ["labels", "annotations"]
+            .iter()
+            .any(|k| metadata[*k][SUBSTITUTE_KEY] == "disabled");
+        if disabled {
+            out.push(object);
+            continue;
+        }
+        let text = serde_yaml::to_string(&object.value).context("cannot write an object")?;
+        let at = || {
+            format!(
+                "{}: {} ({})",
+                decl.describe(),
+                crate::source::describe(&object.source),
+                object.object_ref()
+            )
+        };
+        let expanded = match envsubst::substitute(&text, &vars) {
+            Ok(t) => t,
+            Err(SubstError::Unset { name, .. }) => bail!(
+                "{}: variable ${{{name}}} is not set by postBuild.substitute or substituteFrom and has no default",
+                at()
+            ),
+            Err(e) => bail!("{}: {e}", at()),
+        };
+        if expanded != text {
+            let name = object.source.file.clone();
+            let doc = yaml::parse_documents(&expanded, &name)
+                .with_context(|| format!("{}: the object after substitution", at()))?
+                .into_iter()
+                .next()
+                .map(|d| d.value);
+            match doc {
+                Some(value) if value.is_object() => object.value = value,
+                _ => bail!("{}: substitution left no object", at()),
+            }
+        }
+        out.push(object);
+    }
+    Ok(Ok(out))
+}
