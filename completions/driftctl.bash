@@ -75,7 +75,7 @@ _driftctl() {
             return 0
             ;;
         driftctl__subcmd__diff)
-            opts="-n -v -o -q -h --renderer --rev --namespace --verbose --debug --live-snapshot --output --color --fail-on --config --argocd-app --min-age --blame --show-ignored --kubeconfig --context --request-timeout --timeout --concurrency --quiet --now --help"
+            opts="-n -v -o -q -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --live-snapshot --output --color --fail-on --config --argocd-app --min-age --blame --show-ignored --kubeconfig --context --request-timeout --timeout --concurrency --quiet --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -94,6 +94,18 @@ _driftctl() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -231,7 +243,7 @@ _driftctl() {
             return 0
             ;;
         driftctl__subcmd__render)
-            opts="-n -v -h --renderer --rev --namespace --verbose --debug --help"
+            opts="-n -v -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -250,6 +262,18 @@ _driftctl() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -35,6 +35,9 @@ native\t'Only the native renderer'
 external\t'`kustomize build` if on PATH, else `kubectl kustomize`'"
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l rev -d 'Read PATHs from this Git revision (branch, tag, commit) instead of the working tree' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -s n -l namespace -d 'Namespace for namespaced objects that declare none' -r
+complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l app -d 'Audit only this app (a Flux Kustomization or Argo CD Application: NAME or NAMESPACE/NAME)' -r
+complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l repo-root -d 'The repository root apps\' paths are relative to (default: the directory from which the app that applies PATH leads to PATH, else the Git work tree\'s top)' -r -F
+complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l repo-url -d 'A URL of this repository, as apps\' sources name it (repeatable; the checkout\'s Git remotes count already)' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l live-snapshot -d 'Read live objects from a `kubectl get -o yaml|json` dump instead of a cluster' -r -F
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -s o -l output -d 'Report format' -r -f -a "text\t'Grouped by object, for a terminal (colored there)'
 json\t'The versioned report of docs/report.schema.json, for scripts'
@@ -61,6 +64,7 @@ complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l concurrency -
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l now -d 'Measure ages from this time (RFC 3339) instead of now: reproducible reports' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -s v -l verbose -d 'Say what driftctl does (renderer used, requests made) on stderr'
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l debug -d 'Log every pipeline step on stderr (objects read, compared, findings); implies --verbose'
+complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l no-follow -d 'Audit only what PATHs render: do not follow the GitOps apps they declare'
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l blame -d 'Name the commit, author and date that last changed each Git line a finding points at'
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l show-ignored -d 'List the differences ignore rules hid, with the rule that matched'
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -s q -l quiet -d 'No progress bar, no notices on stderr'
@@ -70,8 +74,12 @@ native\t'Only the native renderer'
 external\t'`kustomize build` if on PATH, else `kubectl kustomize`'"
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l rev -d 'Read PATHs from this Git revision (branch, tag, commit) instead of the working tree' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -s n -l namespace -d 'Namespace for namespaced objects that declare none' -r
+complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l app -d 'Audit only this app (a Flux Kustomization or Argo CD Application: NAME or NAMESPACE/NAME)' -r
+complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l repo-root -d 'The repository root apps\' paths are relative to (default: the directory from which the app that applies PATH leads to PATH, else the Git work tree\'s top)' -r -F
+complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l repo-url -d 'A URL of this repository, as apps\' sources name it (repeatable; the checkout\'s Git remotes count already)' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -s v -l verbose -d 'Say what driftctl does (renderer used, requests made) on stderr'
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l debug -d 'Log every pipeline step on stderr (objects read, compared, findings); implies --verbose'
+complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l no-follow -d 'Audit only what PATHs render: do not follow the GitOps apps they declare'
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c driftctl -n "__fish_driftctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c driftctl -n "__fish_driftctl_using_subcommand help; and not __fish_seen_subcommand_from diff render completions help" -f -a "diff" -d 'Compare the desired state in PATHs with the live cluster (or a snapshot)'

@@ -7,7 +7,8 @@ use crate::compare;
 use crate::live::{LiveQuery, LiveSource, Scope, TypeQuery, UnreadType};
 use crate::managed_fields::{self, FieldManager};
 use crate::model::{
-    AppRef, Category, Change, Finding, Identity, IgnoredFinding, ObjectRef, Report, Unchecked, group_of,
+    AppRef, Category, Change, Finding, Identity, IgnoredFinding, ObjectRef, Report, Unchecked,
+    group_of,
 };
 use crate::normalize;
 use crate::path::FieldPath;

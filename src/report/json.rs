@@ -22,11 +22,23 @@ pub fn to_value(report: &Report, show_ignored: bool) -> Value {
     let mut out = json!({
         "schemaVersion": SCHEMA_VERSION,
         "summary": summary,
-        "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
-        "unchecked": report.unchecked.iter().map(|u| json!({
-            "object": u.object,
-            "reason": u.reason,
-        })).collect::<Vec<_>>(),
+        "findings": report.findings.iter().map(|f| {
+            let mut out = finding(f);
+            if let Some(app) = report.app_of(&f.object) {
+                out["app"] = json!(app);
+            }
+            out
+        }).collect::<Vec<_>>(),
+        "unchecked": report.unchecked.iter().map(|u| {
+            let mut out = json!({
+                "object": u.object,
+                "reason": u.reason,
+            });
+            if let Some(app) = report.app_of(&u.object) {
+                out["app"] = json!(app);
+            }
+            out
+        }).collect::<Vec<_>>(),
         "unmanaged": report.unmanaged.iter().map(|u| json!({
             "object": u.object,
             "reason": u.reason,

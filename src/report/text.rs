@@ -37,7 +37,21 @@ pub fn render(report: &Report, options: &TextOptions) -> String {
         color: options.color,
     };
     let mut out = String::new();
-    for (object, findings) in by_object(report) {
+    let mut groups = by_object(report);
+    // Grouped under their app (stable: the order within an app is kept).
+    groups.sort_by_key(|(object, _)| report.app_of(object));
+    let mut current_app = None;
+    for (object, findings) in groups {
+        let app = report.app_of(object);
+        if app.is_some() && app != current_app {
+            let heading = format!("{}:", app.expect("checked"));
+            let _ = writeln!(
+                out,
+                "{}",
+                p.paint(&heading, Style::new().bold().underline())
+            );
+            current_app = app;
+        }
         let header = format!("{object}");
         let _ = write!(out, "{}", p.paint(&header, Style::new().bold()));
         let declared = declaration(report, object, &findings);

@@ -132,3 +132,69 @@ pub fn status_page_without_namespace(dir: &Path) -> PathBuf {
     write(dir, "tree/deployment.yaml", &deployment);
     dir.join("tree")
 }
+
+/// The shared checker's rules (../shared/tools/check-findings.py), in Rust,
+/// for any fixture: `fixtures/<fixture>/expected/<expected>.yaml` against a
+/// JSON report and its exit code. A finding matches an expected entry when
+/// kind, namespace, name and category are equal, its path is the expected
+/// one or lies below it, and the expected manager (if named) is the
+/// reported one. Returns the problems, one line each (empty: all match).
+pub fn findings_problems(fixture: &str, expected: &str, json: &str, code: i32) -> Vec<String> {
+    let path = root().join(format!("fixtures/{fixture}/expected/{expected}.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let expected: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    let actual: serde_json::Value = serde_json::from_str(json).expect("the report is JSON");
+    let findings = actual["findings"].as_array().cloned().unwrap_or_default();
+    let norm = |p: &str| p.replace('\'', "\"").replace(' ', "");
+    let within = |reported: &str, wanted: &str| {
+        reported == wanted
+            || (reported.starts_with(wanted)
+                && matches!(reported.as_bytes().get(wanted.len()), Some(b'.' | b'[')))
+    };
+    let matches = |e: &serde_json::Value, f: &serde_json::Value| {
+        let o = &f["object"];
+        e["kind"] == o["kind"]
+            && e["namespace"].as_str() == o["namespace"].as_str()
+            && e["name"] == o["name"]
+            && e["category"] == f["category"]
+            && e["path"]
+                .as_str()
+                .is_none_or(|p| within(&norm(f["path"].as_str().unwrap_or("")), &norm(p)))
+            && (e["manager"].is_null() || e["manager"] == f["manager"])
+    };
+    let mut problems = Vec::new();
+    let mut used = std::collections::HashSet::new();
+    for e in expected["findings"].as_array().into_iter().flatten() {
+        let hits: Vec<usize> = (0..findings.len())
+            .filter(|&i| matches(e, &findings[i]))
+            .collect();
+        if hits.is_empty() {
+            problems.push(format!("MISSED {e}"));
+        }
+        used.extend(hits);
+    }
+    for (i, f) in findings.iter().enumerate() {
+        if !used.contains(&i) {
+            problems.push(format!(
+                "UNEXPECTED {} {} {} {}",
+                f["category"], f["object"], f["path"], f["manager"]
+            ));
+        }
+    }
+    if let Some(want) = expected["exitCode"].as_i64()
+        && want != i64::from(code)
+    {
+        problems.push(format!("EXIT expected {want}, got {code}"));
+    }
+    problems
+}
+
+/// [`findings_problems`] must find none.
+pub fn check_findings_in(fixture: &str, expected: &str, json: &str, code: i32) {
+    let problems = findings_problems(fixture, expected, json, code);
+    assert!(
+        problems.is_empty(),
+        "fixtures/{fixture}/expected/{expected}.yaml:\n{}",
+        problems.join("\n")
+    );
+}

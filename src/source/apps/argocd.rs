@@ -33,7 +33,10 @@ pub fn sources(app: &Value) -> Vec<Value> {
 pub fn render(decl: &Declaration, repo: &Repository) -> Result<Outcome> {
     let sources = sources(&decl.value);
     if sources.is_empty() {
-        bail!("{}: spec.source or spec.sources is required", decl.describe());
+        bail!(
+            "{}: spec.source or spec.sources is required",
+            decl.describe()
+        );
     }
     let destination = decl.value["spec"]["destination"]["namespace"]
         .as_str()
@@ -83,6 +86,7 @@ pub fn render(decl: &Declaration, repo: &Repository) -> Result<Outcome> {
                 repo_root: &repo.root,
                 kustomization: edited,
                 load_restrictions_none: false,
+                edited_by: decl.source.clone(),
             }) {
                 Ok(objects) => objects,
                 Err(e) => match kustomize::unsupported(&e) {
@@ -135,7 +139,10 @@ fn directory(dir: &Path, options: &Value) -> Result<Vec<DesiredObject>> {
     };
     let include = glob("include")?;
     let exclude = glob("exclude")?;
-    if options.get("jsonnet").is_some_and(|j| j.as_object().is_some_and(|m| !m.is_empty())) {
+    if options
+        .get("jsonnet")
+        .is_some_and(|j| j.as_object().is_some_and(|m| !m.is_empty()))
+    {
         bail!("directory.jsonnet: driftctl does not evaluate Jsonnet");
     }
     let mut files = Vec::new();
@@ -247,19 +254,30 @@ pub fn apply_edits(
     dir: &Path,
 ) -> Result<()> {
     for field in ["namePrefix", "nameSuffix", "namespace"] {
-        if let Some(v) = options.get(field).and_then(Value::as_str).filter(|v| !v.is_empty()) {
+        if let Some(v) = options
+            .get(field)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+        {
             k[field] = json!(v);
         }
     }
-    for image in options.get("images").and_then(Value::as_array).into_iter().flatten() {
+    for image in options
+        .get("images")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let spec = image.as_str().context("images: expected strings")?;
         set_image(k, spec)?;
     }
     if let Some(Value::Object(labels)) = options.get("commonLabels") {
         let force = options.get("forceCommonLabels").and_then(Value::as_bool) == Some(true);
         if options.get("labelWithoutSelector").and_then(Value::as_bool) == Some(true) {
-            let templates =
-                options.get("labelIncludeTemplates").and_then(Value::as_bool) == Some(true);
+            let templates = options
+                .get("labelIncludeTemplates")
+                .and_then(Value::as_bool)
+                == Some(true);
             let mut entry = json!({"pairs": labels, "includeSelectors": false});
             if templates {
                 entry["includeTemplates"] = json!(true);
@@ -270,9 +288,14 @@ pub fn apply_edits(
         }
     }
     if let Some(Value::Object(annotations)) = options.get("commonAnnotations") {
-        let force = options.get("forceCommonAnnotations").and_then(Value::as_bool) == Some(true);
-        let envsubst =
-            options.get("commonAnnotationsEnvsubst").and_then(Value::as_bool) == Some(true);
+        let force = options
+            .get("forceCommonAnnotations")
+            .and_then(Value::as_bool)
+            == Some(true);
+        let envsubst = options
+            .get("commonAnnotationsEnvsubst")
+            .and_then(Value::as_bool)
+            == Some(true);
         let expand = |v: &str| {
             if envsubst {
                 env.expand(v)
@@ -282,8 +305,15 @@ pub fn apply_edits(
         };
         add_pairs(k, "commonAnnotations", annotations, force, &expand)?;
     }
-    for replica in options.get("replicas").and_then(Value::as_array).into_iter().flatten() {
-        let name = replica["name"].as_str().context("replicas: each needs a name")?;
+    for replica in options
+        .get("replicas")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = replica["name"]
+            .as_str()
+            .context("replicas: each needs a name")?;
         let count = match &replica["count"] {
             Value::Number(n) => n.as_i64(),
             Value::String(s) => s.parse::<i64>().ok(),
@@ -296,12 +326,24 @@ pub fn apply_edits(
             None => items.push(json!({"name": name, "count": count})),
         }
     }
-    for patch in options.get("patches").and_then(Value::as_array).into_iter().flatten() {
+    for patch in options
+        .get("patches")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         list(k, "patches").push(patch.clone());
     }
-    let ignore_missing =
-        options.get("ignoreMissingComponents").and_then(Value::as_bool) == Some(true);
-    for component in options.get("components").and_then(Value::as_array).into_iter().flatten() {
+    let ignore_missing = options
+        .get("ignoreMissingComponents")
+        .and_then(Value::as_bool)
+        == Some(true);
+    for component in options
+        .get("components")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let c = component.as_str().context("components: expected paths")?;
         if ignore_missing && !dir.join(c).exists() {
             continue;
@@ -342,7 +384,11 @@ fn add_pairs(
         if map.contains_key(key) && !force {
             bail!(
                 "{field}: {key} is already in the kustomization; Argo CD's `kustomize edit` refuses it without force{}",
-                if field == "commonLabels" { "CommonLabels" } else { "CommonAnnotations" }
+                if field == "commonLabels" {
+                    "CommonLabels"
+                } else {
+                    "CommonAnnotations"
+                }
             );
         }
         map.insert(key.clone(), json!(value(&text)));
@@ -374,7 +420,9 @@ pub fn set_image(k: &mut Value, spec: &str) -> Result<()> {
             items.len() - 1
         }
     };
-    let entry = items[index].as_object_mut().context("images: expected maps")?;
+    let entry = items[index]
+        .as_object_mut()
+        .context("images: expected maps")?;
     if let Some(n) = new_name {
         entry.insert("newName".into(), json!(n));
     }

@@ -15,7 +15,9 @@ pub enum SubstError {
     #[error("line {line}: `{text}` is not a variable expression Flux expands")]
     Unsupported { text: String, line: usize },
     /// A `substitute`/`substituteFrom` key Flux refuses.
-    #[error("'{0}' var name is invalid (expected letters, digits and _, not starting with a digit)")]
+    #[error(
+        "'{0}' var name is invalid (expected letters, digits and _, not starting with a digit)"
+    )]
     InvalidName(String),
 }
 
@@ -176,9 +178,19 @@ mod tests {
 
     #[test]
     fn expressions_flux_does_not_expand_are_errors() {
-        for text in ["${}", "${1abc}", "${region^^}", "${#region}", "${region", "${a:1:2}"] {
+        for text in [
+            "${}",
+            "${1abc}",
+            "${region^^}",
+            "${#region}",
+            "${region",
+            "${a:1:2}",
+        ] {
             let err = substitute(text, &vars(&[("region", "x"), ("a", "y")])).unwrap_err();
-            assert!(matches!(err, SubstError::Unsupported { .. }), "{text}: {err:?}");
+            assert!(
+                matches!(err, SubstError::Unsupported { .. }),
+                "{text}: {err:?}"
+            );
         }
     }
 

@@ -49,7 +49,10 @@ pub fn git_source(value: &Value, namespace: &str) -> Option<(String, String)> {
         return None;
     }
     Some((
-        source["namespace"].as_str().unwrap_or(namespace).to_string(),
+        source["namespace"]
+            .as_str()
+            .unwrap_or(namespace)
+            .to_string(),
         source["name"].as_str()?.to_string(),
     ))
 }
@@ -81,11 +84,14 @@ pub fn render(decl: &Declaration, repo: &Repository, known: &[DesiredObject]) ->
         repo_root: &repo.root,
         kustomization,
         load_restrictions_none: true,
+        edited_by: decl.source.clone(),
     }) {
         Ok(objects) => objects,
         Err(e) => match kustomize::unsupported(&e) {
             Some(unsupported) => return Ok(Outcome::unchecked(unsupported.to_string())),
-            None => return Err(e.context(format!("{}: building {}", decl.describe(), dir.display()))),
+            None => {
+                return Err(e.context(format!("{}: building {}", decl.describe(), dir.display())));
+            }
         },
     };
     let mut objects = match post_build(decl, objects, known)? {
@@ -284,7 +290,8 @@ fn variables(
         };
         vars.insert(key.clone(), text.replace('\n', ""));
     }
-    envsubst::check_names(&vars).map_err(|e| anyhow::anyhow!("{}: postBuild: {e}", decl.describe()))?;
+    envsubst::check_names(&vars)
+        .map_err(|e| anyhow::anyhow!("{}: postBuild: {e}", decl.describe()))?;
     Ok(Ok(vars))
 }
 

@@ -179,7 +179,9 @@ impl Repository {
             flux::is_git_repository(v)
                 && v["metadata"]["name"] == name
                 && v["metadata"]["namespace"] == namespace
-                && v["spec"]["url"].as_str().is_some_and(|u| self.is_this_url(u))
+                && v["spec"]["url"]
+                    .as_str()
+                    .is_some_and(|u| self.is_this_url(u))
         })
     }
 }
@@ -307,7 +309,10 @@ fn discover(
         (None, None, None) => clean.first().cloned().unwrap_or_else(|| PathBuf::from(".")),
     };
     let real_root = root.canonicalize().map_err(|e| {
-        anyhow::anyhow!("{}: the repository root cannot be read: {e}", root.display())
+        anyhow::anyhow!(
+            "{}: the repository root cannot be read: {e}",
+            root.display()
+        )
     })?;
     let mut urls: Vec<String> = options.repo_urls.iter().map(|u| normalize_url(u)).collect();
     if git_top.as_deref() == Some(real_root.as_path()) {
@@ -439,7 +444,9 @@ pub fn follow(
     for decl in declarations(&remaining) {
         queue.push_back((decl, None));
     }
-    state.objects.extend(remaining.into_iter().map(|o| (o, None)));
+    state
+        .objects
+        .extend(remaining.into_iter().map(|o| (o, None)));
     while let Some((decl, by)) = queue.pop_front() {
         let rendered = state.visit(&decl, by.as_ref())?;
         state.accept(rendered, &decl.app, &mut queue);
@@ -501,7 +508,7 @@ impl State {
             self.unchecked.push((
                 Unchecked {
                     object: decl.object.clone(),
-                    reason: format!("{}: {reason}", decl.app),
+                    reason,
                 },
                 by.cloned(),
             ));
@@ -552,7 +559,9 @@ impl State {
             };
             self.objects.retain(|(_, a)| a.as_ref() == Some(&app));
             self.unchecked.retain(|(u, by)| {
-                by.as_ref() == Some(&app) || (u.object.name == app.name && u.reason.starts_with(&app.to_string()))
+                by.as_ref() == Some(&app)
+                    || (u.object.name == app.name
+                        && u.object.namespace.as_deref() == Some(app.namespace.as_str()))
             });
             if self.objects.is_empty() && self.unchecked.is_empty() {
                 bail!("--app {name}: {app} renders no object");
@@ -561,7 +570,9 @@ impl State {
         let mut index = self.index;
         for (object, app) in &self.objects {
             if let Some(app) = app {
-                index.desired.insert(object.object_ref().identity(), app.clone());
+                index
+                    .desired
+                    .insert(object.object_ref().identity(), app.clone());
                 index.audited.insert(app.clone());
             }
         }
@@ -587,7 +598,11 @@ mod tests {
             "ssh://git@GIT.example.com:22/platform/fleet.git",
         ];
         for url in same {
-            assert_eq!(normalize_url(url), "git.example.com/platform/fleet", "{url}");
+            assert_eq!(
+                normalize_url(url),
+                "git.example.com/platform/fleet",
+                "{url}"
+            );
         }
         assert_ne!(
             normalize_url("https://git.example.com/platform/other"),

@@ -61,16 +61,31 @@ pub struct AppBuild<'a> {
     pub kustomization: Option<(PathBuf, String)>,
     /// Files outside a kustomization's directory may be read (Flux).
     pub load_restrictions_none: bool,
+    /// The app whose fields edited the kustomization: values the edited
+    /// kustomization sets (`images:`, `replicas:`) are declared there.
+    pub edited_by: crate::model::SourceLocation,
 }
 
 /// Renders an app's directory the way its GitOps tool has kustomize build it.
 pub fn render_app(build: AppBuild) -> Result<Vec<DesiredObject>> {
     let mut loader = Loader::for_repository(build.repo_root, !build.load_restrictions_none)?;
-    let root = match build.kustomization {
-        Some((file, text)) => loader.enter_text(build.dir, file, text)?,
-        None => loader.enter(build.dir, None)?,
+    let Some((file, text)) = build.kustomization else {
+        let root = loader.enter(build.dir, None)?;
+        return build_root(Builder { loader }, root);
     };
-    build_root(Builder { loader }, root)
+    let root = loader.enter_text(build.dir, file, text)?;
+    let edited = root.file_name();
+    let mut objects = build_root(Builder { loader }, root)?;
+    // A kustomization that exists only in memory has no line in Git: what
+    // it sets, the app's declaration set.
+    for object in &mut objects {
+        for (_, at) in &mut object.values {
+            if at.file == edited {
+                *at = build.edited_by.clone();
+            }
+        }
+    }
+    Ok(objects)
 }
 
 fn build_root(mut builder: Builder, root: loader::Root) -> Result<Vec<DesiredObject>> {
