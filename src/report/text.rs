@@ -43,8 +43,10 @@ pub fn render(report: &Report, options: &TextOptions) -> String {
     let mut current_app = None;
     for (object, findings) in groups {
         let app = report.app_of(object);
-        if app.is_some() && app != current_app {
-            let heading = format!("{}:", app.expect("checked"));
+        if let Some(shown) = app
+            && app != current_app
+        {
+            let heading = format!("{shown}:");
             let _ = writeln!(
                 out,
                 "{}",

@@ -146,7 +146,7 @@ fn directory(dir: &Path, options: &Value) -> Result<Vec<DesiredObject>> {
         bail!("directory.jsonnet: driftctl does not evaluate Jsonnet");
     }
     let mut files = Vec::new();
-    collect_files(dir, dir, recurse, &mut files, 0)?;
+    collect_files(dir, recurse, &mut files, 0)?;
     let mut objects = Vec::new();
     for file in files {
         let relative = file.strip_prefix(dir).unwrap_or(&file);
@@ -161,13 +161,7 @@ fn directory(dir: &Path, options: &Value) -> Result<Vec<DesiredObject>> {
     Ok(objects)
 }
 
-fn collect_files(
-    base: &Path,
-    dir: &Path,
-    recurse: bool,
-    out: &mut Vec<PathBuf>,
-    depth: usize,
-) -> Result<()> {
+fn collect_files(dir: &Path, recurse: bool, out: &mut Vec<PathBuf>, depth: usize) -> Result<()> {
     if depth > 64 {
         bail!("{}: directories nested more than 64 deep", dir.display());
     }
@@ -184,7 +178,7 @@ fn collect_files(
         }
         if entry.is_dir() {
             if recurse {
-                collect_files(base, &entry, recurse, out, depth + 1)?;
+                collect_files(&entry, recurse, out, depth + 1)?;
             }
         } else if matches!(
             entry.extension().and_then(|e| e.to_str()),

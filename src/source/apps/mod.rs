@@ -163,7 +163,7 @@ impl Repository {
     /// A Git URL of this repository?
     pub fn is_this_url(&self, url: &str) -> bool {
         let url = normalize_url(url);
-        self.urls.iter().any(|u| *u == url)
+        self.urls.contains(&url)
     }
 
     /// Is the Flux source `namespace/name` (a GitRepository) this checkout?
