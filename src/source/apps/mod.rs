@@ -422,23 +422,8 @@ pub fn follow(
         // stand in for PATH's own reading of the same documents.
         let decl = root_decls[i].clone();
         let rendered = state.visit(&decl, None)?;
-        let from_app: HashSet<(Identity, String, Option<usize>)> = rendered
-            .iter()
-            .map(|o| {
-                (
-                    o.object_ref().identity(),
-                    o.source.file.clone(),
-                    o.source.line,
-                )
-            })
-            .collect();
-        remaining.retain(|o| {
-            !from_app.contains(&(
-                o.object_ref().identity(),
-                o.source.file.clone(),
-                o.source.line,
-            ))
-        });
+        let from_app: HashSet<DocumentKey> = rendered.iter().map(document_key).collect();
+        remaining.retain(|o| !from_app.contains(&document_key(o)));
         state.accept(rendered, &decl.app, &mut queue);
     }
     for decl in declarations(&remaining) {
@@ -452,6 +437,19 @@ pub fn follow(
         state.accept(rendered, &decl.app, &mut queue);
     }
     state.finish(options.app.as_deref())
+}
+
+/// One object of one document: the same whatever namespace an app gives it.
+type DocumentKey = (String, Option<usize>, String, String);
+
+fn document_key(object: &DesiredObject) -> DocumentKey {
+    let r = object.object_ref();
+    (
+        object.source.file.clone(),
+        object.source.line,
+        r.kind,
+        r.name,
+    )
 }
 
 struct State {
@@ -532,6 +530,16 @@ impl State {
 
     /// The objects to audit: all, or those of `--app`.
     fn finish(mut self, only: Option<&str>) -> Result<Followed> {
+        // What PATH declares and an app renders from the same document is
+        // the app's object (its namespace, labels, variables).
+        let from_apps: HashSet<DocumentKey> = self
+            .objects
+            .iter()
+            .filter(|(_, app)| app.is_some())
+            .map(|(o, _)| document_key(o))
+            .collect();
+        self.objects
+            .retain(|(o, app)| app.is_some() || !from_apps.contains(&document_key(o)));
         if let Some(name) = only {
             let chosen = self
                 .index
