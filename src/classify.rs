@@ -28,6 +28,15 @@ pub const DEFAULT_CONTROLLERS: &[&str] = &[
     "kubelet",
     "cloud-controller-manager",
     "clusterrole-aggregation-controller",
+    // The GitOps tools' own controllers: Flux's status and finalizer
+    // patches (`gotk-<controller>`, source-controller's own name) and Argo
+    // CD's application controller, when it writes without applying.
+    "gotk-*",
+    "source-controller",
+    "notification-controller",
+    "image-reflector-controller",
+    "image-automation-controller",
+    "argocd-application-controller",
 ];
 
 /// Who applies Git and who is a controller.
@@ -51,9 +60,19 @@ impl Policy {
         self.appliers.iter().any(|a| a == manager)
     }
 
+    /// A controller's name, or a name matching a `prefix*` entry.
     pub fn is_controller(&self, manager: &str) -> bool {
-        self.controllers.iter().any(|c| c == manager)
+        self.controllers.iter().any(|c| match c.strip_suffix('*') {
+            Some(prefix) => manager.starts_with(prefix),
+            None => c == manager,
+        })
     }
+}
+
+/// A person's manager: kubectl under any of its names (`kubectl-patch`,
+/// `kubectl-edit`, the binary's own name for `kubectl scale`).
+pub fn is_person(manager: &str) -> bool {
+    manager.starts_with("kubectl")
 }
 
 /// What classification knows of one live object.
@@ -138,6 +157,14 @@ pub fn classify(diff: Difference, ctx: &LiveContext, policy: &Policy) -> Option<
     if diff.change == Change::Added && owner.is_some_and(|m| policy.is_applier(&m.manager)) {
         return None;
     }
+    // Finalizers are a controller's bookkeeping (Flux's finalizers.fluxcd.io,
+    // an operator's cleanup hook); one a person adds holds deletion up.
+    if diff.change == Change::Added
+        && is_finalizer(&diff.path)
+        && !owner.is_some_and(|m| is_person(&m.manager))
+    {
+        return None;
+    }
     let secret = is_secret_data(ctx.object, &diff.path);
     let category = if secret {
         Category::Secret
@@ -167,6 +194,13 @@ pub fn classify(diff: Difference, ctx: &LiveContext, policy: &Policy) -> Option<
 /// an autoscaler such as KEDA or a custom controller.
 fn scaled_by_controller(manager: &FieldManager) -> bool {
     manager.subresource.as_deref() == Some("scale") && !manager.manager.starts_with("kubectl")
+}
+
+fn is_finalizer(path: &FieldPath) -> bool {
+    let segments = path.segments();
+    segments.len() == 3
+        && matches!(&segments[0], Segment::Field(f) if f == "metadata")
+        && matches!(&segments[1], Segment::Field(f) if f == "finalizers")
 }
 
 /// A difference inside a Secret's data (or a SealedSecret's encrypted data).
@@ -364,6 +398,65 @@ mod tests {
                 ("metadata.labels.added".into(), Category::Config, None),
             ]
         );
+    }
+
+    #[test]
+    fn finalizers_are_drift_only_when_a_person_adds_them() {
+        let desired = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system", "finalizers": ["example.com/git"]},
+            "spec": {"path": "./apps"}});
+        let mut live = desired.clone();
+        live["metadata"]["finalizers"] = json!([
+            "finalizers.fluxcd.io",
+            "example.com/git",
+            "example.com/hold"
+        ]);
+        live["metadata"]["managedFields"] = json!([
+            mf(
+                "kustomize-controller",
+                "Apply",
+                Some("2026-11-01T00:00:00Z"),
+                json!({"f:metadata": {"f:finalizers": {"v:\"example.com/git\"": {}}}, "f:spec": {"f:path": {}}})
+            ),
+            mf(
+                "gotk-kustomize-controller",
+                "Update",
+                Some("2026-11-01T00:00:01Z"),
+                json!({"f:metadata": {"f:finalizers": {".": {}, "v:\"finalizers.fluxcd.io\"": {}}}})
+            ),
+            mf(
+                "kubectl-patch",
+                "Update",
+                Some("2026-11-02T00:00:00Z"),
+                json!({"f:metadata": {"f:finalizers": {"v:\"example.com/hold\"": {}}}})
+            ),
+        ]);
+        assert_eq!(
+            summary(&audit(desired.clone(), live.clone(), false)),
+            vec![(
+                "metadata.finalizers[2]".into(),
+                Category::Config,
+                Some("kubectl-patch".into())
+            )]
+        );
+        // An operator under any other name is doing its bookkeeping.
+        live["metadata"]["managedFields"][2]["manager"] = json!("manager");
+        assert_eq!(audit(desired.clone(), live.clone(), false), vec![]);
+        // Git's own finalizer, gone live, is drift whoever removed it.
+        live["metadata"]["finalizers"] = json!(["finalizers.fluxcd.io"]);
+        assert_eq!(
+            summary(&audit(desired, live, false))[0].0,
+            "metadata.finalizers[0]"
+        );
+    }
+
+    #[test]
+    fn controller_names_may_end_in_a_wildcard() {
+        let policy = Policy::default();
+        assert!(policy.is_controller("gotk-helm-controller"));
+        assert!(policy.is_controller("source-controller"));
+        assert!(!policy.is_controller("gotk"));
+        assert!(!policy.is_controller("kubectl-patch"));
     }
 
     #[test]

@@ -144,6 +144,9 @@ impl Walk<'_> {
             }
             return;
         }
+        if path.fields_are(&["metadata", "finalizers"]) {
+            return self.finalizers(path, desired, live);
+        }
         let scalars = desired.iter().all(|v| !v.is_object() && !v.is_array());
         if scalars || desired.len() != live.len() {
             // Lists without a key are atomic in Kubernetes: compared whole.
@@ -164,6 +167,22 @@ impl Walk<'_> {
         }
         for (i, (d, l)) in desired.iter().zip(live).enumerate() {
             self.value(&path.index(i), d, l);
+        }
+    }
+
+    /// Finalizers are a set (the API server merges them, managedFields own
+    /// them one by one as `v:` items): Git's are looked up by value, and a
+    /// finalizer only the live object has is an addition for the judge.
+    fn finalizers(&mut self, path: &FieldPath, desired: &[Value], live: &[Value]) {
+        for (i, d) in desired.iter().enumerate() {
+            if !live.contains(d) {
+                self.push(&path.index(i), Change::Removed, Some(d), None);
+            }
+        }
+        for (i, l) in live.iter().enumerate() {
+            if !desired.contains(l) {
+                self.added(&path.index(i), l, &Map::new());
+            }
         }
     }
 
