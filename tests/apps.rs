@@ -39,20 +39,13 @@ fn app_of(finding: &Value) -> String {
     )
 }
 
-// Needs issue 15's rule (Flux's finalizers on its own objects are not drift),
-// not on main when this branch was rebased: until then the five
-// `metadata.finalizers[0]` findings on the Kustomizations and the
-// GitRepository are reported. The expectation is kept whole.
 #[test]
-#[ignore = "needs issue 15: Flux's finalizers on its own objects are not drift"]
 fn flux_apps_clean_has_no_finding() {
     let out = flux("clean", &["-o", "json"]);
     check_findings_in("flux-apps", "clean", &out.stdout, out.code);
 }
 
-// The same dependency on issue 15 as the clean case (the finalizer findings).
 #[test]
-#[ignore = "needs issue 15: Flux's finalizers on its own objects are not drift"]
 fn flux_apps_drifted_is_exactly_the_expected_findings() {
     let out = flux("drifted", &["-o", "json"]);
     check_findings_in("flux-apps", "drifted", &out.stdout, out.code);
