@@ -3,10 +3,10 @@
 //! the live object has.
 
 use crate::compare::{Addition, Additions, Difference};
+use crate::defaults;
 use crate::managed_fields::{self, FieldManager};
 use crate::model::{Category, Change, Finding, ObjectRef, SourceLocation};
 use crate::path::{FieldPath, Segment};
-use crate::schema;
 use serde_json::{Map, Value};
 
 /// Field managers of the GitOps appliers real tools use (DESIGN.md, Who applied Git).
@@ -96,9 +96,9 @@ pub struct OwnedAdditions<'a> {
 }
 
 impl Additions for OwnedAdditions<'_> {
-    fn judge(&self, path: &FieldPath, live: &Value, parent: &Map<String, Value>) -> Addition {
+    fn judge(&self, path: &FieldPath, live: &Value, _parent: &Map<String, Value>) -> Addition {
         if self.managers.is_empty() {
-            return unowned_addition(path, live, parent);
+            return unowned_addition(self.live, path, live);
         }
         let (owner, below) = managed_fields::owner_of_field(self.managers, self.live, path);
         // A map whose keys are owned one by one (labels, annotations) is
@@ -107,7 +107,7 @@ impl Additions for OwnedAdditions<'_> {
         if below && by_name && (live.is_object() || live.is_array()) {
             Addition::Descend
         } else if owner.is_some() {
-            if schema::is_server_default(path, live, Some(parent)) {
+            if defaults::is_default(self.live, path, live) {
                 Addition::Skip
             } else {
                 Addition::Report
@@ -120,8 +120,8 @@ impl Additions for OwnedAdditions<'_> {
     }
 }
 
-fn unowned_addition(path: &FieldPath, live: &Value, parent: &Map<String, Value>) -> Addition {
-    if schema::is_server_default(path, live, Some(parent)) {
+fn unowned_addition(root: &Value, path: &FieldPath, live: &Value) -> Addition {
+    if defaults::is_default(root, path, live) {
         return Addition::Skip;
     }
     let segments = path.segments();

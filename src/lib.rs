@@ -7,6 +7,7 @@ pub mod audit;
 pub mod classify;
 pub mod cli;
 pub mod compare;
+pub mod defaults;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generated;
