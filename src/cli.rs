@@ -27,6 +27,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print the desired objects as driftctl sees them, as multi-document YAML.
     Render(RenderArgs),
+    /// Write intentional drift back into Git, at the line that declares each value, proven by a re-audit.
+    Backport(BackportArgs),
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
 }
@@ -96,9 +98,11 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub source: SourceArgs,
 
-    /// Read live objects from a `kubectl get -o yaml|json` dump instead of a cluster.
-    #[arg(long, value_name = "FILE")]
-    pub live_snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    #[command(flatten)]
+    pub rules: RulesArgs,
 
     /// Report format.
     #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
@@ -118,14 +122,6 @@ pub struct DiffArgs {
     )]
     pub fail_on: Vec<String>,
 
-    /// Rules file (default: .driftctl.yaml at the Git repository root of the first PATH).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// An Argo CD Application manifest whose spec.ignoreDifferences apply (repeatable).
-    #[arg(long = "argocd-app", value_name = "FILE")]
-    pub argocd_apps: Vec<PathBuf>,
-
     /// Report only differences whose live value has been in place at least this long (e.g. 30m, 2h, 3d).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub min_age: Option<std::time::Duration>,
@@ -137,6 +133,18 @@ pub struct DiffArgs {
     /// List the differences ignore rules hid, with the rule that matched.
     #[arg(long)]
     pub show_ignored: bool,
+
+    /// Measure ages from this time (RFC 3339) instead of now: reproducible reports.
+    #[arg(long, value_name = "TIME", hide = true, env = "DRIFTCTL_NOW")]
+    pub now: Option<String>,
+}
+
+/// Where live objects come from: shared by every command that audits.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Read live objects from a `kubectl get -o yaml|json` dump instead of a cluster.
+    #[arg(long, value_name = "FILE")]
+    pub live_snapshot: Option<PathBuf>,
 
     /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
     #[arg(long, value_name = "FILE")]
@@ -161,10 +169,18 @@ pub struct DiffArgs {
     /// No progress bar, no notices on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
 
-    /// Measure ages from this time (RFC 3339) instead of now: reproducible reports.
-    #[arg(long, value_name = "TIME", hide = true, env = "DRIFTCTL_NOW")]
-    pub now: Option<String>,
+/// Which rules apply to an audit: shared by every command that audits.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Rules file (default: .driftctl.yaml at the Git repository root of the first PATH).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// An Argo CD Application manifest whose spec.ignoreDifferences apply (repeatable).
+    #[arg(long = "argocd-app", value_name = "FILE")]
+    pub argocd_apps: Vec<PathBuf>,
 }
 
 /// `--concurrency 0` would never send a request.
@@ -173,6 +189,40 @@ fn at_least_one(text: &str) -> Result<usize, String> {
         Ok(0) | Err(_) => Err("expected a whole number of at least 1".into()),
         Ok(n) => Ok(n),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct BackportArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    #[command(flatten)]
+    pub rules: RulesArgs,
+
+    /// Backport only findings matching SELECTOR (repeatable; any may match):
+    /// comma-separated `category=`, `object=Kind/ns/name`, `kind=`,
+    /// `namespace=`, `name=`, `path=PREFIX`, `manager=` terms, all of which must match.
+    #[arg(long, value_name = "SELECTOR")]
+    pub only: Vec<String>,
+
+    /// Edit the files in the work tree instead of printing a diff.
+    #[arg(long)]
+    pub write: bool,
+
+    /// Commit the edits on a new branch NAME created from HEAD (work tree and current branch untouched).
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+
+    /// Write a Markdown pull-request description of the backport to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub pr_body: Option<PathBuf>,
+
+    /// Measure ages from this time (RFC 3339) instead of now: reproducible output.
+    #[arg(long, value_name = "TIME", hide = true, env = "DRIFTCTL_NOW")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 //! differences, `classify` turns them into findings, `report` renders them.
 
 pub mod audit;
+pub mod backport;
 pub mod classify;
 pub mod cli;
 pub mod compare;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Diff(args) => diff(args),
         Command::Render(args) => render(args),
+        Command::Backport(args) => backport::run(args),
         Command::Completions(args) => {
             write_stdout(&generated::completion(args.shell))?;
             Ok(EXIT_CLEAN)
@@ -46,7 +48,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn source_options(args: &cli::SourceArgs) -> source::SourceOptions {
+pub(crate) fn source_options(args: &cli::SourceArgs) -> source::SourceOptions {
     source::SourceOptions {
         renderer: args.renderer,
         verbose: args.verbose || args.debug,
@@ -95,7 +97,7 @@ fn debug_log(desired: &[source::DesiredObject], report: &model::Report) {
 
 /// The desired objects of PATHs, from the working tree or from `--rev`
 /// (whose tree is kept until the report names its files).
-fn load_sources(
+pub(crate) fn load_sources(
     args: &cli::SourceArgs,
 ) -> Result<(source::apps::Followed, Option<source::git::RevisionTree>)> {
     let (objects, tree) = load_paths(args)?;
@@ -209,7 +211,7 @@ static REPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 /// `--timeout`: whatever the audit is waiting on (a server that accepts and
 /// never answers, a renderer that hangs), the process ends with exit 2 and
 /// says so, rather than hanging a CI job or an on-call terminal.
-fn start_watchdog(limit: std::time::Duration) {
+pub(crate) fn start_watchdog(limit: std::time::Duration) {
     std::thread::spawn(move || {
         std::thread::sleep(limit);
         if REPORTING.load(std::sync::atomic::Ordering::SeqCst) {
@@ -224,7 +226,7 @@ fn start_watchdog(limit: std::time::Duration) {
 }
 
 fn diff(args: DiffArgs) -> Result<i32> {
-    if let Some(limit) = args.timeout {
+    if let Some(limit) = args.live.timeout {
         start_watchdog(limit);
     }
     let fail_on: Vec<Category> = if args.fail_on.is_empty() {
@@ -238,13 +240,7 @@ fn diff(args: DiffArgs) -> Result<i32> {
             .filter_map(|name| Category::parse(name))
             .collect()
     };
-    let now = match &args.now {
-        Some(text) => Some(
-            text.parse::<jiff::Timestamp>()
-                .with_context(|| format!("--now {text}: expected an RFC 3339 time"))?,
-        ),
-        None => None,
-    };
+    let now = parse_now(args.now.as_deref())?;
     let (followed, tree) = load_sources(&args.source)?;
     let desired = followed.objects;
     let declared = source::declarations(&desired);
@@ -253,20 +249,8 @@ fn diff(args: DiffArgs) -> Result<i32> {
     } else {
         Vec::new()
     };
-    let mut live: Box<dyn live::LiveSource> = match &args.live_snapshot {
-        Some(path) => Box::new(live::snapshot::Snapshot::load(path)?),
-        None => Box::new(live::cluster::Cluster::connect(
-            &live::cluster::ClusterOptions {
-                kubeconfig: args.kubeconfig.clone(),
-                context: args.context.clone(),
-                request_timeout: args.request_timeout,
-                concurrency: args.concurrency,
-                progress: !args.quiet && std::io::stderr().is_terminal(),
-                verbose: (args.source.verbose || args.source.debug) && !args.quiet,
-            },
-        )?),
-    };
-    let mut options = audit_options(&args, &desired, now)?;
+    let mut live = connect_live(&args.live, args.source.verbose || args.source.debug)?;
+    let mut options = audit_options(&args.source, &args.rules, &desired, now, args.min_age)?;
     options.apps = followed.index;
     let mut report = audit::audit(desired, live.as_mut(), &options)?;
     report.unchecked.extend(followed.unchecked);
@@ -319,17 +303,48 @@ fn diff(args: DiffArgs) -> Result<i32> {
     )
 }
 
+/// `--now`: the time ages are measured from, when given.
+pub(crate) fn parse_now(text: Option<&str>) -> Result<Option<jiff::Timestamp>> {
+    text.map(|t| {
+        t.parse::<jiff::Timestamp>()
+            .with_context(|| format!("--now {t}: expected an RFC 3339 time"))
+    })
+    .transpose()
+}
+
+/// The live source of `--live-snapshot`, else the cluster of the kubeconfig.
+pub(crate) fn connect_live(
+    args: &cli::LiveArgs,
+    verbose: bool,
+) -> Result<Box<dyn live::LiveSource>> {
+    Ok(match &args.live_snapshot {
+        Some(path) => Box::new(live::snapshot::Snapshot::load(path)?),
+        None => Box::new(live::cluster::Cluster::connect(
+            &live::cluster::ClusterOptions {
+                kubeconfig: args.kubeconfig.clone(),
+                context: args.context.clone(),
+                request_timeout: args.request_timeout,
+                concurrency: args.concurrency,
+                progress: !args.quiet && std::io::stderr().is_terminal(),
+                verbose: verbose && !args.quiet,
+            },
+        )?),
+    })
+}
+
 /// Rules from the config file and from Argo CD Applications (in the
 /// sources or given with `--argocd-app`), and who applies Git.
-fn audit_options(
-    args: &DiffArgs,
+pub(crate) fn audit_options(
+    source: &cli::SourceArgs,
+    rules_args: &cli::RulesArgs,
     desired: &[source::DesiredObject],
     now: Option<jiff::Timestamp>,
+    min_age: Option<std::time::Duration>,
 ) -> Result<audit::AuditOptions> {
-    let config = rules::Rules::discover(args.config.as_deref(), &args.source.paths[0])?;
+    let config = rules::Rules::discover(rules_args.config.as_deref(), &source.paths[0])?;
     let loaded = match &config {
         Some(path) => {
-            if args.source.verbose {
+            if source.verbose {
                 eprintln!("driftctl: rules from {}", path.display());
             }
             rules::Rules::load(path)?
@@ -356,7 +371,7 @@ fn audit_options(
             &origin,
         )?);
     }
-    for file in &args.argocd_apps {
+    for file in &rules_args.argocd_apps {
         let text = source::yaml::read_text(file)?;
         let name = file.display().to_string();
         let apps: Vec<_> = source::yaml::parse_documents(&text, &name)?
@@ -372,12 +387,12 @@ fn audit_options(
         }
     }
     Ok(audit::AuditOptions {
-        namespace: args.source.namespace.clone(),
+        namespace: source.namespace.clone(),
         policy,
         now,
         ignore,
         delegate: loaded.delegate,
-        min_age: args.min_age,
+        min_age,
         apps: Default::default(),
     })
 }
@@ -400,7 +415,7 @@ fn render(args: RenderArgs) -> Result<i32> {
 }
 
 /// Writes to stdout; a closed pipe (`driftctl diff | head`) is not an error.
-fn write_stdout(text: &[u8]) -> Result<()> {
+pub(crate) fn write_stdout(text: &[u8]) -> Result<()> {
     REPORTING.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text).and_then(|_| stdout.flush()) {

@@ -17,8 +17,40 @@ pub struct Document {
     pub line: usize,
 }
 
+thread_local! {
+    /// Files whose text is replaced in memory (backport's proof renders an
+    /// edited tree without writing it).
+    static OVERLAY: std::cell::RefCell<std::collections::HashMap<std::path::PathBuf, String>> =
+        Default::default();
+}
+
+/// Runs `f` with the files of `overlay` (canonical paths) read as the given
+/// texts instead of their content on disk.
+pub fn with_overlay<T>(
+    overlay: std::collections::HashMap<std::path::PathBuf, String>,
+    f: impl FnOnce() -> T,
+) -> T {
+    OVERLAY.with(|o| *o.borrow_mut() = overlay);
+    let out = f();
+    OVERLAY.with(|o| o.borrow_mut().clear());
+    out
+}
+
+fn overlaid(path: &Path) -> Option<String> {
+    OVERLAY.with(|o| {
+        let o = o.borrow();
+        if o.is_empty() {
+            return None;
+        }
+        o.get(&path.canonicalize().ok()?).cloned()
+    })
+}
+
 /// Reads a file as UTF-8 text within the size bound.
 pub fn read_text(path: &Path) -> Result<String> {
+    if let Some(text) = overlaid(path) {
+        return Ok(text);
+    }
     let meta =
         std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
     if meta.len() > MAX_FILE_BYTES {

@@ -1,0 +1,285 @@
+//! What backport hands the user: a unified diff on stdout (applicable with
+//! `git apply` from the repository root), the edited work tree (`--write`),
+//! a commit on a new branch (`--branch`), a pull-request description
+//! (`--pr-body`), and a summary on stderr.
+
+use super::Outcome;
+use crate::cli::BackportArgs;
+use crate::model::{Finding, Report};
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+type Edited = BTreeMap<PathBuf, (String, String)>;
+
+pub fn emit(
+    args: &BackportArgs,
+    outcomes: &[Outcome],
+    edited: &Edited,
+    remaining: &Report,
+) -> Result<()> {
+    if args.write {
+        for (file, (_, new)) in edited {
+            std::fs::write(file, new)
+                .with_context(|| format!("{}: cannot write", file.display()))?;
+        }
+    } else if let Some(name) = &args.branch {
+        if !edited.is_empty() {
+            let id = commit_branch(name, edited, &commit_message(outcomes))?;
+            eprintln!(
+                "driftctl: committed {} on new branch {name} (work tree untouched)",
+                &id[..12]
+            );
+        }
+    } else {
+        crate::write_stdout(unified_diff(edited).as_bytes())?;
+    }
+    if let Some(file) = &args.pr_body {
+        std::fs::write(file, pr_body(outcomes, remaining)).with_context(|| {
+            format!(
+                "{}: cannot write the pull-request description",
+                file.display()
+            )
+        })?;
+    }
+    if !args.live.quiet {
+        eprint!("{}", summary(outcomes, args.write));
+    }
+    Ok(())
+}
+
+/// `Deployment prod/checkout-api spec.replicas: 2 -> 5`; never a Secret value
+/// (findings carry none).
+fn describe(f: &Finding) -> String {
+    let path = f.path.as_deref().unwrap_or("(the whole object)");
+    let value =
+        |v: &Option<serde_json::Value>| v.as_ref().map_or("(none)".to_string(), |v| v.to_string());
+    match (&f.desired, &f.live) {
+        (None, None) => format!("{} {path}", f.object),
+        _ => format!(
+            "{} {path}: {} -> {}",
+            f.object,
+            value(&f.desired),
+            value(&f.live)
+        ),
+    }
+}
+
+fn who(f: &Finding) -> String {
+    match &f.attribution {
+        Some(a) => match &a.since {
+            Some(since) => format!("changed by {} at {since}", a.manager),
+            None => format!("changed by {}", a.manager),
+        },
+        None => "no field manager owns the live value".into(),
+    }
+}
+
+fn summary(outcomes: &[Outcome], written: bool) -> String {
+    let done = outcomes.iter().filter(|o| o.refused.is_none()).count();
+    let mut out = format!(
+        "driftctl: backported {done} of {} selected findings{}\n",
+        outcomes.len(),
+        if written { " (files written)" } else { "" }
+    );
+    for o in outcomes {
+        match (&o.at, &o.refused) {
+            (Some(at), None) => {
+                let _ = writeln!(
+                    out,
+                    "  backported  {} {} at {at} ({})",
+                    o.finding.category,
+                    describe(&o.finding),
+                    who(&o.finding)
+                );
+            }
+            (_, Some(reason)) => {
+                let _ = writeln!(
+                    out,
+                    "  not backported  {} {}: {reason}",
+                    o.finding.category,
+                    describe(&o.finding)
+                );
+            }
+            _ => {}
+        }
+    }
+    if outcomes.is_empty() {
+        out.push_str("  nothing selected: no image or config finding (or none matching --only)\n");
+    }
+    out
+}
+
+/// The path `git apply` expects: relative to the repository root when the
+/// file is in one, else as given.
+fn diff_name(file: &Path) -> String {
+    crate::source::git::repository_path(file)
+        .map(|(_, rel)| rel)
+        .unwrap_or_else(|| file.to_path_buf())
+        .display()
+        .to_string()
+}
+
+pub fn unified_diff(edited: &Edited) -> String {
+    let mut out = String::new();
+    for (file, (old, new)) in edited {
+        let name = diff_name(file);
+        let _ = writeln!(out, "diff --git a/{name} b/{name}");
+        let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
+        let _ = write!(
+            out,
+            "{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{name}"), &format!("b/{name}"))
+        );
+    }
+    out
+}
+
+fn commit_message(outcomes: &[Outcome]) -> String {
+    let done: Vec<&Outcome> = outcomes.iter().filter(|o| o.refused.is_none()).collect();
+    let mut out = format!(
+        "Backport live drift into Git ({} finding{})\n\n",
+        done.len(),
+        if done.len() == 1 { "" } else { "s" }
+    );
+    for o in done {
+        let _ = writeln!(
+            out,
+            "- {} {} ({})",
+            o.finding.category,
+            describe(&o.finding),
+            who(&o.finding)
+        );
+    }
+    out.push_str("\nProven by driftctl backport: the edited tree, rendered and audited against the\nsame live state, no longer has these findings and has no new one.\n");
+    out
+}
+
+/// A commit of the edited files on a new branch from HEAD; the work tree,
+/// the index and the current branch are left as they are.
+fn commit_branch(name: &str, edited: &Edited, message: &str) -> Result<String> {
+    let first = edited.keys().next().expect("called with edits");
+    let repo = git2::Repository::discover(first.canonicalize()?)
+        .with_context(|| format!("--branch: {} is not in a Git repository", first.display()))?;
+    let workdir = repo
+        .workdir()
+        .context("--branch: a bare repository has no files to edit")?
+        .canonicalize()?;
+    if repo.find_branch(name, git2::BranchType::Local).is_ok() {
+        bail!("--branch {name}: the branch exists already; choose another name");
+    }
+    let head = repo
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .context("--branch: HEAD has no commit")?;
+    let mut index = git2::Index::new()?;
+    index.read_tree(&head.tree()?)?;
+    for (file, (old, new)) in edited {
+        let rel = file.canonicalize()?.strip_prefix(&workdir)?.to_path_buf();
+        let entry = index
+            .get_path(&rel, 0)
+            .with_context(|| format!("--branch: {} is not committed at HEAD", rel.display()))?;
+        if repo.find_blob(entry.id)?.content() != old.as_bytes() {
+            bail!(
+                "--branch: {} has changes not committed at HEAD; commit them first, or use --write",
+                rel.display()
+            );
+        }
+        index.add_frombuffer(&entry, new.as_bytes())?;
+    }
+    let tree = repo.find_tree(index.write_tree_to(&repo)?)?;
+    let signature = repo
+        .signature()
+        .or_else(|_| git2::Signature::now("driftctl", "driftctl@localhost"))?;
+    let id = repo.commit(
+        Some(&format!("refs/heads/{name}")),
+        &signature,
+        &signature,
+        message,
+        &tree,
+        &[&head],
+    )?;
+    Ok(id.to_string())
+}
+
+fn pr_body(outcomes: &[Outcome], remaining: &Report) -> String {
+    let done: Vec<&Outcome> = outcomes.iter().filter(|o| o.refused.is_none()).collect();
+    let mut out = String::from("## Backport live drift into Git\n\n");
+    let _ = writeln!(
+        out,
+        "These changes were made in the cluster and are kept: this writes them into Git at the line that declares each value.\n"
+    );
+    out.push_str("| Category | Object | Field | Git had | Live (now in Git) | Changed by | When | Edited |\n");
+    out.push_str("|---|---|---|---|---|---|---|---|\n");
+    for o in &done {
+        let f = &o.finding;
+        let value = |v: &Option<serde_json::Value>| {
+            v.as_ref()
+                .map_or("(none)".to_string(), |v| format!("`{v}`"))
+        };
+        let (manager, since) =
+            f.attribution
+                .as_ref()
+                .map_or(("(nobody)".to_string(), "".to_string()), |a| {
+                    (
+                        format!("`{}`", a.manager),
+                        a.since.clone().unwrap_or_default(),
+                    )
+                });
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{}` | {} | {} | {manager} | {since} | `{}` |",
+            f.category,
+            f.object,
+            f.path.as_deref().unwrap_or(""),
+            value(&f.desired),
+            value(&f.live),
+            o.at.as_deref().unwrap_or("")
+        );
+    }
+    let refused: Vec<&Outcome> = outcomes.iter().filter(|o| o.refused.is_some()).collect();
+    if !refused.is_empty() {
+        out.push_str("\n### Not backported\n\n");
+        for o in refused {
+            let _ = writeln!(
+                out,
+                "- {} {}: {}",
+                o.finding.category,
+                describe(&o.finding),
+                o.refused.as_deref().unwrap_or("")
+            );
+        }
+    }
+    out.push_str("\n### Re-audit\n\n");
+    let _ = writeln!(
+        out,
+        "`driftctl backport` rendered the edited tree and audited it against the same live state: {} backported finding{} gone, no new finding. {} finding{} remain{}:",
+        done.len(),
+        if done.len() == 1 { "" } else { "s" },
+        remaining.findings.len(),
+        if remaining.findings.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if remaining.findings.len() == 1 {
+            "s"
+        } else {
+            ""
+        },
+    );
+    let _ = writeln!(out);
+    for f in &remaining.findings {
+        let _ = writeln!(
+            out,
+            "- {} {} {}",
+            f.category,
+            f.object,
+            f.path.as_deref().unwrap_or("(the whole object)")
+        );
+    }
+    out
+}
