@@ -188,7 +188,11 @@ fn commit_branch(name: &str, edited: &Edited, message: &str) -> Result<String> {
                 rel.display()
             );
         }
-        index.add_frombuffer(&entry, new.as_bytes())?;
+        // An index of no repository takes entries, not buffers.
+        let mut entry = entry;
+        entry.id = repo.blob(new.as_bytes())?;
+        entry.file_size = new.len() as u32;
+        index.add(&entry)?;
     }
     let tree = repo.find_tree(index.write_tree_to(&repo)?)?;
     let signature = repo

@@ -1,0 +1,361 @@
+//! `driftctl backport` end to end over the ml-platform fixture: the edits
+//! land in the files that declare each value, `git apply` takes the diff,
+//! the written tree audits clean but for what backport never writes, and
+//! `--branch` commits without touching the work tree.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(repo)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Ada Ops")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada Ops")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn have_git() -> bool {
+    let ok = Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipped: git is not on PATH (needed to make and inspect the test repository)");
+    }
+    ok
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The fixture's git/ tree committed in a fresh repository.
+fn fixture_repo() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    copy_tree(&root().join("fixtures/ml-platform/git"), repo.path());
+    git(repo.path(), &["init", "-q", "-b", "main"]);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-q", "-m", "fixture"]);
+    repo
+}
+
+fn args(repo: &Path, command: &str, extra: &[&str]) -> Vec<String> {
+    let mut a = vec![
+        command.to_string(),
+        repo.join("clusters/prod").display().to_string(),
+        repo.join("apps/status-page").display().to_string(),
+        "--live-snapshot".into(),
+        root()
+            .join("fixtures/ml-platform/live/drifted/live.yaml")
+            .display()
+            .to_string(),
+    ];
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
+}
+
+/// Files named by `diff --git` headers.
+fn files_in_diff(diff: &str) -> Vec<String> {
+    diff.lines()
+        .filter_map(|l| l.strip_prefix("diff --git a/"))
+        .map(|l| l.split(" b/").next().unwrap().to_string())
+        .collect()
+}
+
+/// Categories of the findings `driftctl diff -o json` reports.
+fn remaining_categories(repo: &Path, extra: &[&str]) -> Vec<String> {
+    let mut a = args(repo, "diff", &["-o", "json"]);
+    a.extend(extra.iter().map(|s| s.to_string()));
+    let out = driftctl(&a);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect(&out.stderr);
+    let mut cats: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["category"].as_str().unwrap().to_string())
+        .collect();
+    cats.sort();
+    cats
+}
+
+#[test]
+fn the_drift_is_written_where_each_value_is_declared() {
+    if !have_git() {
+        return;
+    }
+    let repo = fixture_repo();
+    let out = driftctl(&args(repo.path(), "backport", &[]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        files_in_diff(&out.stdout),
+        [
+            "apps/checkout-api/base/deployment.yaml",
+            "apps/checkout-api/overlays/prod/resources.yaml",
+            "apps/fraud-detector/base/config.yaml",
+            "apps/fraud-detector/overlays/prod/kustomization.yaml",
+            "apps/status-page/status-page.yaml",
+            "platform/prod/namespaces.yaml",
+        ]
+    );
+    for line in [
+        "+              memory: 2Gi", // the overlay's patch
+        "+    newTag: v2.1",          // the overlay's images:
+        "+            - name: DEBUG", // the base's env list
+        "+  replicas: 5",             // status-page's plain file
+        "+  THRESHOLD: \"0.70\"",     // the ConfigMap, quotes kept
+        "+    verbs: [\"get\", \"list\", \"watch\", \"delete\"]", // the ClusterRole, flow style kept
+    ] {
+        assert!(
+            out.stdout.lines().any(|l| l == line),
+            "{line} not in\n{}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stderr.contains("backported 8 of 8 selected findings"),
+        "{}",
+        out.stderr
+    );
+    // The work tree is untouched without --write; git takes the diff.
+    assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
+    let patch = repo.path().join("../backport.patch");
+    std::fs::write(&patch, &out.stdout).unwrap();
+    git(repo.path(), &["apply", "--check", patch.to_str().unwrap()]);
+    std::fs::remove_file(&patch).unwrap();
+
+    let written = driftctl(&args(repo.path(), "backport", &["--write"]));
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert_eq!(written.stdout, "");
+    // Only what backport never writes is left.
+    assert_eq!(
+        remaining_categories(repo.path(), &[]),
+        ["controller", "missing", "orphan", "orphan", "secret"]
+    );
+}
+
+#[test]
+fn only_narrows_the_selection() {
+    if !have_git() {
+        return;
+    }
+    let repo = fixture_repo();
+    let out = driftctl(&args(
+        repo.path(),
+        "backport",
+        &[
+            "--only",
+            "category=image",
+            "--only",
+            "object=Deployment/web/status-page,path=spec",
+        ],
+    ));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        files_in_diff(&out.stdout),
+        [
+            "apps/fraud-detector/overlays/prod/kustomization.yaml",
+            "apps/status-page/status-page.yaml"
+        ]
+    );
+    let bad = driftctl(&args(repo.path(), "backport", &["--only", "colour=red"]));
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("unknown key colour"), "{}", bad.stderr);
+}
+
+#[test]
+fn a_secret_is_refused_and_never_written() {
+    if !have_git() {
+        return;
+    }
+    let repo = fixture_repo();
+    let out = driftctl(&args(
+        repo.path(),
+        "backport",
+        &["--only", "category=secret", "--write"],
+    ));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not backported  secret Secret ml-serving/fraud-db data.password: a Secret value is never written anywhere"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
+    for secret in secrets_never_shown() {
+        assert!(!out.stderr.contains(&secret) && !out.stdout.contains(&secret));
+    }
+}
+
+#[test]
+fn branch_commits_the_edits_and_leaves_the_work_tree_alone() {
+    if !have_git() {
+        return;
+    }
+    let repo = fixture_repo();
+    let head = git(repo.path(), &["rev-parse", "HEAD"]);
+    let body = repo.path().join("../pr-body.md");
+    let out = driftctl(&args(
+        repo.path(),
+        "backport",
+        &[
+            "--branch",
+            "backport/incident-42",
+            "--pr-body",
+            body.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
+    assert_eq!(git(repo.path(), &["rev-parse", "HEAD"]), head);
+    assert_eq!(
+        git(repo.path(), &["branch", "--show-current"]).trim(),
+        "main"
+    );
+    let message = git(
+        repo.path(),
+        &["log", "-1", "--format=%B", "backport/incident-42"],
+    );
+    assert!(message.contains("kubectl-patch"), "{message}");
+    assert!(message.contains("Deployment prod/checkout-api spec.template.spec.containers[name=app].resources.limits.memory"));
+    // The commit's tree renders to the live values.
+    assert_eq!(
+        remaining_categories(repo.path(), &["--rev", "backport/incident-42"]),
+        ["controller", "missing", "orphan", "orphan", "secret"]
+    );
+    let pr = std::fs::read_to_string(&body).unwrap();
+    std::fs::remove_file(&body).unwrap();
+    assert!(pr.contains("| config | Deployment prod/checkout-api | `spec.template.spec.containers[name=app].resources.limits.memory` | `\"1Gi\"` | `\"2Gi\"` | `kubectl-patch` |"), "{pr}");
+    assert!(
+        pr.contains("8 backported findings gone, no new finding"),
+        "{pr}"
+    );
+    // A second run cannot reuse the name.
+    let again = driftctl(&args(
+        repo.path(),
+        "backport",
+        &["--branch", "backport/incident-42"],
+    ));
+    assert_eq!(again.code, 2);
+    assert!(
+        again.stderr.contains("the branch exists already"),
+        "{}",
+        again.stderr
+    );
+}
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: NAME
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: app:v1
+";
+
+fn live_deployment(name: &str, image: &str) -> String {
+    format!(
+        "- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: {name}
+    namespace: shop
+    managedFields:
+    - manager: kubectl-set
+      operation: Update
+      time: '2026-11-22T15:18:57Z'
+      apiVersion: apps/v1
+      fieldsType: FieldsV1
+      fieldsV1:
+        f:spec:
+          f:template:
+            f:spec:
+              f:containers:
+                k:{{\"name\":\"app\"}}:
+                  f:image: {{}}
+  spec:
+    template:
+      spec:
+        containers:
+        - name: app
+          image: {image}
+"
+    )
+}
+
+#[test]
+fn a_value_that_sets_two_objects_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", &DEPLOYMENT.replace("NAME", "a"));
+    write(dir.path(), "b.yaml", &DEPLOYMENT.replace("NAME", "b"));
+    write(
+        dir.path(),
+        "kustomization.yaml",
+        "resources: [a.yaml, b.yaml]\nimages:\n  - name: app\n    newTag: v1\n",
+    );
+    let live = write(
+        dir.path(),
+        "live.yaml",
+        &format!(
+            "apiVersion: v1\nkind: List\nitems:\n{}{}",
+            live_deployment("a", "app:v2"),
+            live_deployment("b", "app:v1")
+        ),
+    );
+    let out = driftctl(&[
+        "backport".into(),
+        dir.path().display().to_string(),
+        "--live-snapshot".into(),
+        live.display().to_string(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("would also change Deployment shop/b spec.template.spec.containers[name=app].image: the value is used by more than this object"), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn a_value_no_file_spells_out_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "kustomization.yaml",
+        "namespace: shop\nconfigMapGenerator:\n  - name: settings\n    literals: [MODE=fast]\ngeneratorOptions:\n  disableNameSuffixHash: true\n",
+    );
+    let live = write(
+        dir.path(),
+        "live.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: settings\n    namespace: shop\n  data:\n    MODE: slow\n",
+    );
+    let out = driftctl(&[
+        "backport".into(),
+        dir.path().display().to_string(),
+        "--live-snapshot".into(),
+        live.display().to_string(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("not backported  config ConfigMap shop/settings data.MODE: \"fast\" -> \"slow\": no file declares data.MODE of ConfigMap shop/settings"), "{}", out.stderr);
+}
