@@ -54,6 +54,7 @@ fn committed_man_pages_are_current() {
             "driftctl.1",
             "driftctl-diff.1",
             "driftctl-render.1",
+            "driftctl-backport.1",
             "driftctl-completions.1"
         ]
     );

@@ -48,7 +48,7 @@ pub fn newline(text: &str) -> &'static str {
 pub fn replace(text: &str, node: &Node, value: &Value) -> Splice {
     let rendered = match (&node.kind, value) {
         (NodeKind::Scalar { style, .. }, v) if !v.is_object() && !v.is_array() => {
-            scalar(v, *style, column(text, node.start), newline(text))
+            scalar(v, *style, content_indent(text, node), newline(text))
         }
         (NodeKind::Seq(items), Value::Array(_)) if node.flow => {
             let style = items.iter().find_map(|i| match i.kind {
@@ -69,6 +69,20 @@ pub fn replace(text: &str, node: &Node, value: &Value) -> Splice {
         start: node.start,
         end: node.end,
         text: rendered,
+    }
+}
+
+/// The indentation of a block scalar's text (its second line), or two more
+/// than the node's column.
+fn content_indent(text: &str, node: &Node) -> usize {
+    let next = next_line_start(text, node.start);
+    let line = &text[next.min(node.end.max(next))..];
+    let line = line.split('\n').next().unwrap_or("");
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if next < node.end && indent > 0 {
+        indent
+    } else {
+        column(text, node.start) + 2
     }
 }
 
@@ -393,9 +407,7 @@ pub fn scalar(value: &Value, style: ScalarStyle, column: usize, nl: &str) -> Str
         ScalarStyle::SingleQuoted if !s.contains(['\n', '\r', '\t']) => {
             format!("'{}'", s.replace('\'', "''"))
         }
-        ScalarStyle::Literal | ScalarStyle::Folded if s.contains('\n') => {
-            literal(s, column + 2, nl)
-        }
+        ScalarStyle::Literal | ScalarStyle::Folded if s.contains('\n') => literal(s, column, nl),
         _ => plain_or_quoted(s),
     }
 }

@@ -119,18 +119,13 @@ fn build(text: &str, events: &[Spanned], at: &mut usize) -> Result<Node, String>
         |pos: usize| matches!(text[pos.min(text.len())..].chars().next(), Some('{' | '['));
     match event {
         Event::Scalar(value, style, _, _) => {
-            let mut end = *end;
-            if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
-                // A block scalar's span runs on to the next token; the node
-                // ends with its last line of text.
-                end = start + text[*start..end].trim_end().len();
-            }
+            let (start, end) = scalar_range(text, *start, *end, *style);
             Ok(Node {
                 kind: NodeKind::Scalar {
                     value: value.to_string(),
                     style: *style,
                 },
-                start: *start,
+                start,
                 end,
                 flow: false,
             })
@@ -198,6 +193,48 @@ fn build(text: &str, events: &[Spanned], at: &mut usize) -> Result<Node, String>
             }
         }
         other => Err(format!("unexpected YAML event {other:?}")),
+    }
+}
+
+/// The bytes of a scalar as written: a span may run on over spaces and a
+/// comment to the next token, and a block scalar's starts at its text,
+/// after the `|` or `>` header.
+fn scalar_range(text: &str, start: usize, end: usize, style: ScalarStyle) -> (usize, usize) {
+    let end = end.min(text.len()).max(start);
+    match style {
+        ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => {
+            let quote = if style == ScalarStyle::DoubleQuoted {
+                b'"'
+            } else {
+                b'\''
+            };
+            let bytes = text.as_bytes();
+            let mut i = start + 1;
+            while i < bytes.len() {
+                if quote == b'"' && bytes[i] == b'\\' {
+                    i += 2;
+                    continue;
+                }
+                if bytes[i] == quote {
+                    if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    return (start, i + 1);
+                }
+                i += 1;
+            }
+            (start, end)
+        }
+        ScalarStyle::Plain => {
+            let written = &text[start..end];
+            let written = written.find(" #").map_or(written, |c| &written[..c]);
+            (start, start + written.trim_end().len())
+        }
+        ScalarStyle::Literal | ScalarStyle::Folded => {
+            let header = text[..start].rfind(['|', '>']).unwrap_or(start);
+            (header, start + text[start..end].trim_end().len())
+        }
     }
 }
 
