@@ -452,9 +452,9 @@ fn plain_is_safe(s: &str) -> bool {
     if s.trim() != s || s.contains(['\n', '\r', '\t']) {
         return false;
     }
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
-        && !(first == '-' && s.len() > 1 && !s.starts_with("- ") && !looks_numeric(s))
-    {
+    // `-Xmx2g` reads as a string; `- x`, `-1` and other indicators do not.
+    let dash_word = first == '-' && s.len() > 1 && !s.starts_with("- ") && !looks_numeric(s);
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) && !dash_word {
         return false;
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
