@@ -1,6 +1,6 @@
 //! `driftctl diff --live-snapshot`, end to end: the real binary over the
 //! ml-platform fixtures recorded from a real cluster, checked the way a user
-//! would (the shared findings checker, exit codes, what the report shows).
+//! would (the findings checker of tests/common, exit codes, what the report shows).
 
 mod common;
 
@@ -21,6 +21,36 @@ fn drifted_cluster_reports_exactly_the_expected_findings_and_exits_1() {
     let out = driftctl(&demo_args("drifted", &["--output", "json"]));
     assert_eq!(out.code, 1, "stderr: {}", out.stderr);
     check_findings("drifted", &out.stdout, out.code);
+}
+
+#[test]
+fn the_findings_checker_names_what_is_missed_and_what_is_unexpected() {
+    let out = driftctl(&demo_args("drifted", &["--output", "json"]));
+    let mut report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings = report["findings"].as_array_mut().unwrap();
+    let image = findings
+        .iter()
+        .position(|f| f["category"] == "image")
+        .unwrap();
+    findings.remove(image);
+    let replicas = findings
+        .iter_mut()
+        .find(|f| f["category"] == "controller")
+        .unwrap();
+    replicas["path"] = "spec.replicasX".into();
+    let text =
+        std::fs::read_to_string(root().join("fixtures/ml-platform/expected/drifted.yaml")).unwrap();
+    let expected: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let problems = problems_of(&expected, &report, Some(0));
+    assert_eq!(
+        problems,
+        [
+            "MISSED   controller: Deployment prod/checkout-api spec.replicas (manager kube-controller-manager)",
+            "MISSED   image: Deployment ml-serving/fraud-detector spec.template.spec.containers[name=model].image (manager kubectl-set)",
+            "UNEXPECTED controller: Deployment prod/checkout-api spec.replicasX (manager kube-controller-manager)",
+            "EXIT     expected 1, got 0",
+        ]
+    );
 }
 
 #[test]

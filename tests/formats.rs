@@ -189,51 +189,179 @@ fn yaml_report_holds_the_same_content_as_json() {
 /// One parsed sample: metric name, labels, value.
 type Sample = (String, BTreeMap<String, String>, f64);
 
-/// Parses exposition text with Python's prometheus_client, strictly as
-/// OpenMetrics and leniently as the Prometheus text format the
-/// node-exporter textfile collector reads; returns the OpenMetrics samples
-/// and each family's (type, unit).
+/// Parses exposition text strictly as OpenMetrics (the grammar both
+/// Prometheus and the node-exporter textfile collector accept): `# HELP`,
+/// `# TYPE`, `# UNIT` before a family's samples, families not interleaved,
+/// metric and label names by the grammar, label values quoted with `\\`,
+/// `\"` and `\n` escapes, float values, no series twice, `# EOF` last.
+/// Returns the samples and each family's (type, unit); fails the test with
+/// the offending line.
 fn parse_metrics(text: &str) -> (Vec<Sample>, BTreeMap<String, (String, String)>) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "metrics.prom", text);
-    let program = r#"
-import json, sys
-from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics
-from prometheus_client.parser import text_string_to_metric_families as prometheus
-text = open(sys.argv[1]).read()
-families = list(openmetrics(text))
-classic = list(prometheus(text))
-assert sorted(f.name for f in families) == sorted(f.name for f in classic), "formats disagree"
-print(json.dumps({
-    "samples": [[s.name, s.labels, s.value] for f in families for s in f.samples],
-    "families": {f.name: [f.type, f.unit] for f in families},
-}))
-"#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", program])
-        .arg(&file)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "prometheus_client rejects the metrics:\n{}\n{text}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let parsed: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let samples = parsed["samples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s[0].as_str().unwrap().to_string(),
-                serde_json::from_value(s[1].clone()).unwrap(),
-                s[2].as_f64().unwrap(),
-            )
-        })
-        .collect();
-    let families = serde_json::from_value(parsed["families"].clone()).unwrap();
+    let name_ok = |n: &str| {
+        let mut chars = n.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+    };
+    let fail = |number: usize, line: &str, why: &str| -> ! {
+        panic!("metrics line {}: {why}: {line:?}\n{text}", number + 1)
+    };
+    assert!(text.ends_with("# EOF\n"), "no final `# EOF`:\n{text}");
+    let mut families: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut finished: Vec<String> = Vec::new();
+    let mut current: Option<String> = None;
+    let mut samples: Vec<Sample> = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    for (number, line) in lines.iter().enumerate() {
+        let line = *line;
+        if line == "# EOF" {
+            if number + 1 != lines.len() {
+                fail(number, line, "`# EOF` before the end");
+            }
+            break;
+        }
+        if let Some(rest) = line.strip_prefix("# ") {
+            let mut parts = rest.splitn(3, ' ');
+            let keyword = parts.next().unwrap_or_default();
+            let family = parts.next().unwrap_or_default().to_string();
+            let arg = parts.next().unwrap_or_default().to_string();
+            if !name_ok(&family) {
+                fail(number, line, "bad family name");
+            }
+            if current.as_ref() != Some(&family) {
+                if finished.contains(&family) {
+                    fail(number, line, "family interleaved with another");
+                }
+                finished.extend(current.take());
+                current = Some(family.clone());
+            }
+            let entry = families.entry(family.clone()).or_default();
+            match keyword {
+                "HELP" => {}
+                "TYPE" if entry.0.is_empty() => {
+                    let known = [
+                        "gauge",
+                        "counter",
+                        "histogram",
+                        "summary",
+                        "info",
+                        "stateset",
+                        "gaugehistogram",
+                        "unknown",
+                    ];
+                    if !known.contains(&arg.as_str()) {
+                        fail(number, line, "unknown metric type");
+                    }
+                    entry.0 = arg;
+                }
+                "UNIT" if entry.1.is_empty() => {
+                    if !family.ends_with(&format!("_{arg}")) {
+                        fail(number, line, "the family name does not end in its unit");
+                    }
+                    entry.1 = arg;
+                }
+                _ => fail(number, line, "unknown or repeated metadata"),
+            }
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| fail(number, line, "no value"));
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| fail(number, line, "value is not a number"));
+        let (name, labels) = match series.split_once('{') {
+            None => (series, BTreeMap::new()),
+            Some((name, rest)) => {
+                let body = rest
+                    .strip_suffix('}')
+                    .unwrap_or_else(|| fail(number, line, "unclosed label set"));
+                (
+                    name,
+                    parse_labels(body).unwrap_or_else(|why| fail(number, line, &why)),
+                )
+            }
+        };
+        if !name_ok(name) {
+            fail(number, line, "bad metric name");
+        }
+        if current.as_deref() != Some(name) || families[name].0.is_empty() {
+            fail(
+                number,
+                line,
+                "sample outside its family or before its `# TYPE`",
+            );
+        }
+        if samples.iter().any(|(n, l, _)| n == name && *l == labels) {
+            fail(number, line, "series given twice");
+        }
+        samples.push((name.to_string(), labels, value));
+    }
     (samples, families)
+}
+
+/// `a="x",b="y\"z"` into its pairs.
+fn parse_labels(body: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut labels = BTreeMap::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let (name, after) = rest.split_once("=\"").ok_or("label without =\"")?;
+        let ok = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            return Err(format!("bad label name {name:?}"));
+        }
+        let mut value = String::new();
+        let mut chars = after.char_indices();
+        let end = loop {
+            match chars.next() {
+                None => return Err("unterminated label value".into()),
+                Some((i, '"')) => break i,
+                Some((_, '\\')) => match chars.next() {
+                    Some((_, '\\')) => value.push('\\'),
+                    Some((_, '"')) => value.push('"'),
+                    Some((_, 'n')) => value.push('\n'),
+                    _ => return Err("bad escape in label value".into()),
+                },
+                Some((_, c)) => value.push(c),
+            }
+        };
+        if labels.insert(name.to_string(), value).is_some() {
+            return Err(format!("label {name} given twice"));
+        }
+        rest = &after[end + 1..];
+        rest = match rest.strip_prefix(',') {
+            Some(r) if !r.is_empty() => r,
+            None if rest.is_empty() => rest,
+            _ => return Err("expected `,` between labels".into()),
+        };
+    }
+    Ok(labels)
+}
+
+#[test]
+fn the_metrics_parser_rejects_what_prometheus_rejects() {
+    let ok =
+        "# TYPE a_seconds gauge\n# UNIT a_seconds seconds\na_seconds{x=\"q\\\"\\n\"} 1.5\n# EOF\n";
+    let (samples, _) = parse_metrics(ok);
+    assert_eq!(samples[0].1["x"], "q\"\n");
+    for bad in [
+        "a 1\n# EOF\n",
+        "# TYPE a gauge\na 1\n",
+        "# TYPE a gauge\na{x=\"1\"} 1\na{x=\"1\"} 2\n# EOF\n",
+        "# TYPE a gauge\na{x=1} 1\n# EOF\n",
+        "# TYPE a gauge\na one\n# EOF\n",
+        "# TYPE a gauge\n# UNIT a seconds\na 1\n# EOF\n",
+        "# TYPE a gauge\n# TYPE b gauge\n# HELP a late\n# EOF\n",
+    ] {
+        let text = bad.to_string();
+        let result = std::panic::catch_unwind(move || parse_metrics(&text));
+        assert!(result.is_err(), "accepted: {bad:?}");
+    }
 }
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -192,6 +192,9 @@ fn blame_names_the_commit_of_the_declaring_line() {
 
 #[test]
 fn a_revision_renders_natively_as_its_working_tree_renders_externally() {
+    if skip_without_external_kustomize("a revision rendered natively vs externally") {
+        return;
+    }
     let repo = fixture_repo();
     let external = diff_in(repo.path(), &["--renderer", "external"]);
     assert_eq!(external.code, 1, "{}", external.stderr);

@@ -121,6 +121,13 @@ fn check(tree: &Path, rendered: &Path, root: &str) -> Option<String> {
 #[test]
 fn kubeflow_manifests_render_as_kustomize_does() {
     let corpus = corpus();
+    if !corpus.join("roots.txt").is_file() {
+        eprintln!(
+            "skipped: the kubeflow corpus conformance test: {} is not there (CI has ../shared)",
+            corpus.display()
+        );
+        return;
+    }
     let tree = corpus.join("tree");
     let rendered = corpus.join("rendered");
     let roots: Vec<String> = std::fs::read_to_string(corpus.join("roots.txt"))

@@ -1,5 +1,5 @@
 //! Helpers shared by the end-to-end tests: run the real binary from the
-//! project root, and check findings with the shared checker.
+//! project root, and check findings against a fixture's expected file.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -72,28 +72,160 @@ pub fn demo_live_args(kubeconfig: &Path, extra: &[&str]) -> Vec<String> {
     args
 }
 
-/// Runs ../shared/tools/check-findings.py on a JSON report and fails the
-/// test with the checker's own lines when it disagrees.
+/// Checks a JSON report against `fixtures/ml-platform/expected/{expected}.yaml`
+/// and fails the test with one line per problem when they disagree.
 pub fn check_findings(expected: &str, json: &str, code: i32) {
-    let dir = tempfile::tempdir().unwrap();
-    let actual = dir.path().join("actual.json");
-    std::fs::write(&actual, json).unwrap();
-    let expected = root().join(format!("fixtures/ml-platform/expected/{expected}.yaml"));
-    let out = Command::new("python3")
-        .arg(shared().join("tools/check-findings.py"))
-        .arg(&expected)
-        .arg(&actual)
-        .arg(code.to_string())
-        .output()
-        .expect("python3 runs the shared checker");
-    let text = String::from_utf8_lossy(&out.stdout);
+    check_findings_in("ml-platform", expected, json, code)
+}
+
+/// Checks a JSON report against `fixtures/{fixture}/expected/{expected}.yaml`
+/// with the semantics of the shared tools/check-findings.py, and fails the
+/// test with its lines.
+pub fn check_findings_in(fixture: &str, expected: &str, json: &str, code: i32) {
+    let problems = findings_problems(fixture, expected, json, code);
     assert!(
-        out.status.success(),
-        "check-findings {}:\n{}{}",
-        expected.display(),
-        text,
-        String::from_utf8_lossy(&out.stderr)
+        problems.is_empty(),
+        "check-findings fixtures/{fixture}/expected/{expected}.yaml:\n{}",
+        problems.join("\n")
     );
+}
+
+/// [`problems_of`] a JSON report against
+/// `fixtures/{fixture}/expected/{expected}.yaml` and its exit code.
+pub fn findings_problems(fixture: &str, expected: &str, json: &str, code: i32) -> Vec<String> {
+    let path = root().join(format!("fixtures/{fixture}/expected/{expected}.yaml"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let expected: serde_yaml::Value = serde_yaml::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+    let actual: serde_json::Value = serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("the report is not JSON ({e}):\n{json}"));
+    problems_of(&expected, &actual, Some(code))
+}
+
+/// What check-findings prints: a `MISSED` line for every expected finding no
+/// reported one matches, an `UNEXPECTED` line for every reported finding that
+/// matches no expected one, an `EXIT` line when the exit code differs from
+/// the expected `exitCode`. Empty when the report is as expected.
+///
+/// A finding matches an expected entry when kind, namespace, name and
+/// category are equal, the reported path is the expected one or lies below
+/// it by whole segments (`spec.sessionAffinityConfig` is not below
+/// `spec.sessionAffinity`), and the expected manager, when it names one,
+/// equals the reported manager.
+pub fn problems_of(
+    expected: &serde_yaml::Value,
+    actual: &serde_json::Value,
+    code: Option<i32>,
+) -> Vec<String> {
+    let expected: serde_json::Value =
+        serde_json::to_value(expected).expect("YAML converts to JSON values");
+    let empty = Vec::new();
+    let findings = match actual {
+        serde_json::Value::Array(list) => list,
+        other => other["findings"].as_array().unwrap_or(&empty),
+    };
+    let wanted = expected["findings"].as_array().unwrap_or(&empty);
+    let mut problems = Vec::new();
+    let mut used = vec![false; findings.len()];
+    for e in wanted {
+        let mut hit = false;
+        for (i, f) in findings.iter().enumerate() {
+            if finding_matches(e, f) {
+                hit = true;
+                used[i] = true;
+            }
+        }
+        if !hit {
+            problems.push(format!(
+                "MISSED   {}: {} {}/{} {} (manager {})",
+                text(&e["category"]),
+                text(&e["kind"]),
+                text_or_dash(&e["namespace"]),
+                text(&e["name"]),
+                text(&e["path"]),
+                text(&e["manager"]),
+            ));
+        }
+    }
+    for (f, used) in findings.iter().zip(used) {
+        if !used {
+            let (kind, namespace, name) = finding_object(f);
+            problems.push(format!(
+                "UNEXPECTED {}: {} {}/{} {} (manager {})",
+                text(&f["category"]),
+                kind.unwrap_or_default(),
+                namespace.unwrap_or("-"),
+                name.unwrap_or_default(),
+                text(&f["path"]),
+                text(&f["manager"]),
+            ));
+        }
+    }
+    if let (Some(code), Some(want)) = (code, expected["exitCode"].as_i64())
+        && i64::from(code) != want
+    {
+        problems.push(format!("EXIT     expected {want}, got {code}"));
+    }
+    problems
+}
+
+fn finding_object(f: &serde_json::Value) -> (Option<&str>, Option<&str>, Option<&str>) {
+    let o = if f["object"].is_object() {
+        &f["object"]
+    } else {
+        f
+    };
+    let namespace = o["namespace"].as_str().filter(|n| !n.is_empty());
+    (o["kind"].as_str(), namespace, o["name"].as_str())
+}
+
+fn finding_matches(e: &serde_json::Value, f: &serde_json::Value) -> bool {
+    let (kind, namespace, name) = finding_object(f);
+    if (
+        e["kind"].as_str(),
+        e["namespace"].as_str(),
+        e["name"].as_str(),
+    ) != (kind, namespace, name)
+    {
+        return false;
+    }
+    if e["category"] != f["category"] {
+        return false;
+    }
+    if let Some(path) = e["path"].as_str().filter(|p| !p.is_empty()) {
+        let reported = normalize_path(f["path"].as_str().unwrap_or_default());
+        if !path_within(&reported, &normalize_path(path)) {
+            return false;
+        }
+    }
+    e["manager"].is_null() || e["manager"] == f["manager"]
+}
+
+/// Quotes and spaces do not matter: `["a/b"]` is `['a/b']` is `[ "a/b" ]`.
+fn normalize_path(path: &str) -> String {
+    path.replace('\'', "\"").replace(' ', "")
+}
+
+fn path_within(reported: &str, expected: &str) -> bool {
+    reported == expected
+        || reported
+            .strip_prefix(expected)
+            .is_some_and(|rest| rest.starts_with(['.', '[']))
+}
+
+fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn text_or_dash(v: &serde_json::Value) -> String {
+    Some(text(v))
+        .filter(|t| !t.is_empty())
+        .unwrap_or("-".into())
 }
 
 /// The secret strings listed in expected/drifted.yaml.
@@ -133,68 +265,28 @@ pub fn status_page_without_namespace(dir: &Path) -> PathBuf {
     dir.join("tree")
 }
 
-/// The shared checker's rules (../shared/tools/check-findings.py), in Rust,
-/// for any fixture: `fixtures/<fixture>/expected/<expected>.yaml` against a
-/// JSON report and its exit code. A finding matches an expected entry when
-/// kind, namespace, name and category are equal, its path is the expected
-/// one or lies below it, and the expected manager (if named) is the
-/// reported one. Returns the problems, one line each (empty: all match).
-pub fn findings_problems(fixture: &str, expected: &str, json: &str, code: i32) -> Vec<String> {
-    let path = root().join(format!("fixtures/{fixture}/expected/{expected}.yaml"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let expected: serde_json::Value = serde_yaml::from_str(&text).unwrap();
-    let actual: serde_json::Value = serde_json::from_str(json).expect("the report is JSON");
-    let findings = actual["findings"].as_array().cloned().unwrap_or_default();
-    let norm = |p: &str| p.replace('\'', "\"").replace(' ', "");
-    let within = |reported: &str, wanted: &str| {
-        reported == wanted
-            || (reported.starts_with(wanted)
-                && matches!(reported.as_bytes().get(wanted.len()), Some(b'.' | b'[')))
-    };
-    let matches = |e: &serde_json::Value, f: &serde_json::Value| {
-        let o = &f["object"];
-        e["kind"] == o["kind"]
-            && e["namespace"].as_str() == o["namespace"].as_str()
-            && e["name"] == o["name"]
-            && e["category"] == f["category"]
-            && e["path"]
-                .as_str()
-                .is_none_or(|p| within(&norm(f["path"].as_str().unwrap_or("")), &norm(p)))
-            && (e["manager"].is_null() || e["manager"] == f["manager"])
-    };
-    let mut problems = Vec::new();
-    let mut used = std::collections::HashSet::new();
-    for e in expected["findings"].as_array().into_iter().flatten() {
-        let hits: Vec<usize> = (0..findings.len())
-            .filter(|&i| matches(e, &findings[i]))
-            .collect();
-        if hits.is_empty() {
-            problems.push(format!("MISSED {e}"));
-        }
-        used.extend(hits);
-    }
-    for (i, f) in findings.iter().enumerate() {
-        if !used.contains(&i) {
-            problems.push(format!(
-                "UNEXPECTED {} {} {} {}",
-                f["category"], f["object"], f["path"], f["manager"]
-            ));
-        }
-    }
-    if let Some(want) = expected["exitCode"].as_i64()
-        && want != i64::from(code)
-    {
-        problems.push(format!("EXIT expected {want}, got {code}"));
-    }
-    problems
+/// The directory of this process's PATH that holds `program`, if any.
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).find(|dir| dir.join(program).is_file())
 }
 
-/// [`findings_problems`] must find none.
-pub fn check_findings_in(fixture: &str, expected: &str, json: &str, code: i32) {
-    let problems = findings_problems(fixture, expected, json, code);
-    assert!(
-        problems.is_empty(),
-        "fixtures/{fixture}/expected/{expected}.yaml:\n{}",
-        problems.join("\n")
-    );
+/// True, after saying on stderr what is skipped and why, when `program` is
+/// not on PATH: a test of something optional returns then (a fresh clone
+/// needs only the Rust toolchain; CI has kubectl and runs everything).
+pub fn skip_without(program: &str, what: &str) -> bool {
+    let missing = on_path(program).is_none();
+    if missing {
+        eprintln!("skipped: {what}: `{program}` is not on PATH");
+    }
+    missing
+}
+
+/// [`skip_without`] for the external renderer: `kustomize` or `kubectl`.
+pub fn skip_without_external_kustomize(what: &str) -> bool {
+    let missing = on_path("kustomize").is_none() && on_path("kubectl").is_none();
+    if missing {
+        eprintln!("skipped: {what}: neither `kustomize` nor `kubectl` is on PATH");
+    }
+    missing
 }

@@ -7,15 +7,22 @@ use super::server::Recording;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 
-/// `../shared/fixtures/scale`.
+/// `fixtures/scale`: the recordings, copied as they are from the shared
+/// fixtures.
 pub fn scale_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/scale")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/scale")
 }
 
 fn load(name: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(scale_dir().join(name)).unwrap();
-    let list: Value = serde_json::from_str(&text).unwrap();
-    list["items"].as_array().unwrap().clone()
+    let path = scale_dir().join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let list: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    list["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{} has no `items` list", path.display()))
+        .clone()
 }
 
 /// A cluster of `namespaces` namespaces, each holding `sets` copies of a
@@ -36,7 +43,8 @@ pub fn build(namespaces: usize, sets: usize, tree: &Path) -> (Recording, usize) 
     let services = load("_api_v1_services.json");
     let configmaps = load("_api_v1_configmaps.json");
     let all_namespaces = load("_api_v1_namespaces.json");
-    std::fs::create_dir_all(tree).unwrap();
+    std::fs::create_dir_all(tree)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", tree.display()));
     let mut declared = 0;
     let mut namespace_items = Vec::new();
     for n in 0..namespaces {
@@ -45,7 +53,12 @@ pub fn build(namespaces: usize, sets: usize, tree: &Path) -> (Recording, usize) 
         let namespace = all_namespaces
             .iter()
             .find(|o| o["metadata"]["name"] == source.as_str())
-            .unwrap();
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} has no Namespace {source}",
+                    scale_dir().join("_api_v1_namespaces.json").display()
+                )
+            });
         namespace_items.push(rename(namespace, &source, &target, None));
         let mut documents = vec![json!({
             "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": target}
@@ -108,7 +121,9 @@ pub fn build(namespaces: usize, sets: usize, tree: &Path) -> (Recording, usize) 
             .iter()
             .map(|d| format!("---\n{}", serde_yaml::to_string(d).unwrap()))
             .collect();
-        std::fs::write(tree.join(format!("{target}.yaml")), text).unwrap();
+        let file = tree.join(format!("{target}.yaml"));
+        std::fs::write(&file, text)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
     }
     // The cluster's own namespaces too, as a real cluster has them.
     for ns in all_namespaces
@@ -179,7 +194,14 @@ fn replace_name(text: &str, name: &str, with: &str) -> String {
 fn desired_of(live: &Value, api_version: &str, kind: &str) -> Value {
     let applied = live["metadata"]["managedFields"]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| {
+            panic!(
+                "{kind} {}/{} in {} has no managedFields",
+                live["metadata"]["namespace"],
+                live["metadata"]["name"],
+                scale_dir().display()
+            )
+        })
         .iter()
         .find(|m| m["manager"] == "kustomize-controller")
         .map(|m| m["fieldsV1"].clone())
