@@ -48,10 +48,14 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-pub(crate) fn source_options(args: &cli::SourceArgs) -> source::SourceOptions {
+pub(crate) fn source_options(
+    args: &cli::SourceArgs,
+    require_objects: bool,
+) -> source::SourceOptions {
     source::SourceOptions {
         renderer: args.renderer,
         verbose: args.verbose || args.debug,
+        require_objects,
     }
 }
 
@@ -99,8 +103,9 @@ fn debug_log(desired: &[source::DesiredObject], report: &model::Report) {
 /// (whose tree is kept until the report names its files).
 pub(crate) fn load_sources(
     args: &cli::SourceArgs,
+    require_objects: bool,
 ) -> Result<(source::apps::Followed, Option<source::git::RevisionTree>)> {
-    let (objects, tree) = load_paths(args)?;
+    let (objects, tree) = load_paths(args, require_objects)?;
     if args.apps.no_follow {
         let followed = source::apps::Followed {
             objects,
@@ -132,11 +137,12 @@ pub(crate) fn load_sources(
 /// The objects PATHs render, from the working tree or from `--rev`.
 fn load_paths(
     args: &cli::SourceArgs,
+    require_objects: bool,
 ) -> Result<(
     Vec<source::DesiredObject>,
     Option<source::git::RevisionTree>,
 )> {
-    let options = source_options(args);
+    let options = source_options(args, require_objects);
     let Some(rev) = &args.rev else {
         return Ok((source::load(&args.paths, &options)?, None));
     };
@@ -241,7 +247,7 @@ fn diff(args: DiffArgs) -> Result<i32> {
             .collect()
     };
     let now = parse_now(args.now.as_deref())?;
-    let (followed, tree) = load_sources(&args.source)?;
+    let (followed, tree) = load_sources(&args.source, true)?;
     let desired = followed.objects;
     let declared = source::declarations(&desired);
     let desired_for_debug = if args.source.debug {
@@ -398,7 +404,7 @@ pub(crate) fn audit_options(
 }
 
 fn render(args: RenderArgs) -> Result<i32> {
-    let (followed, _tree) = load_sources(&args.source)?;
+    let (followed, _tree) = load_sources(&args.source, false)?;
     let desired = followed.objects;
     // Printed in full or not at all: an object that cannot be printed is an
     // error before anything reaches stdout.

@@ -128,7 +128,7 @@ fn audit_tree(
     live: &mut dyn crate::live::LiveSource,
     now: Option<jiff::Timestamp>,
 ) -> Result<(Report, crate::source::Declarations)> {
-    let (followed, _) = crate::load_sources(&args.source)?;
+    let (followed, _) = crate::load_sources(&args.source, true)?;
     let desired = followed.objects;
     let declared = crate::source::declarations(&desired);
     let mut options = crate::audit_options(&args.source, &args.rules, &desired, now, None)?;

@@ -2,7 +2,7 @@
 //! multi-document stream), managedFields kept: offline audits, incident
 //! tickets, tests.
 
-use super::{LiveQuery, LiveSource, LiveState, Scope, TypeQuery};
+use super::{LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
 use crate::model::{GroupKind, ObjectRef, group_of};
 use crate::source::yaml;
 use anyhow::{Result, bail};
@@ -140,6 +140,38 @@ impl Snapshot {
         }
     }
 
+    /// A type the snapshot evidently did not capture: `kubectl get` lists
+    /// the kinds it is asked for, so a dump that holds no object of this
+    /// kind, nor of any other kind of its API group and scope, was not asked
+    /// for it. Its desired objects are then unchecked, not missing. (A kind
+    /// whose group and scope do occur, like a deleted NetworkPolicy beside an
+    /// Ingress, counts as captured: its absence is a finding.)
+    fn not_captured(&self, query: &TypeQuery) -> Option<UnreadType> {
+        let group = group_of(&query.api_version);
+        let cluster_scoped = query.namespaces.is_empty();
+        let captured = self.objects.iter().any(|o| {
+            group_of(o["apiVersion"].as_str().unwrap_or_default()) == group
+                && (o["kind"] == query.kind.as_str()
+                    || o["metadata"].get("namespace").is_none() == cluster_scoped)
+        });
+        let shown_group = if group.is_empty() { "core" } else { group };
+        (!captured).then(|| UnreadType {
+            api_version: query.api_version.clone(),
+            kind: query.kind.clone(),
+            namespace: None,
+            reason: format!(
+                "the snapshot holds no {} and no other {} object of API group {shown_group}: \
+                 its `kubectl get` did not list this kind",
+                query.kind,
+                if cluster_scoped {
+                    "cluster-scoped"
+                } else {
+                    "namespaced"
+                },
+            ),
+        })
+    }
+
     fn matches_type(object: &Value, query: &TypeQuery) -> bool {
         object["kind"] == query.kind.as_str()
             && group_of(object["apiVersion"].as_str().unwrap_or_default())
@@ -167,6 +199,11 @@ impl LiveSource for Snapshot {
     }
 
     fn fetch(&mut self, query: &LiveQuery) -> Result<LiveState> {
+        let unread = query
+            .types
+            .iter()
+            .filter_map(|t| self.not_captured(t))
+            .collect();
         let objects = self
             .objects
             .iter()
@@ -181,10 +218,7 @@ impl LiveSource for Snapshot {
             })
             .cloned()
             .collect();
-        Ok(LiveState {
-            objects,
-            unread: Vec::new(),
-        })
+        Ok(LiveState { objects, unread })
     }
 
     fn fetch_tracked(

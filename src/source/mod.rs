@@ -7,6 +7,7 @@ pub mod git;
 pub mod kustomize;
 pub mod locate;
 pub mod plain;
+pub mod skip;
 pub mod yaml;
 
 use crate::cli::Renderer;
@@ -52,25 +53,76 @@ pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
 pub struct SourceOptions {
     pub renderer: Renderer,
     pub verbose: bool,
+    /// A PATH that yields no object is an error (an audit of it would pass
+    /// for a clean one); `render` prints nothing instead.
+    pub require_objects: bool,
 }
 
 /// Reads every path: a kustomization is rendered, any other directory (or
 /// file) is read as plain YAML. Two objects with one identity are an error
 /// naming both files (checked by the audit,
 /// once namespaces are defaulted).
+///
+/// A PATH given twice, or lying inside a plain directory also given, is
+/// read once. A PATH that yields no object is an error when the options
+/// require objects: an audit of nothing must not pass for a clean one.
 pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Result<Vec<DesiredObject>> {
     let mut objects = Vec::new();
     for path in paths {
         if !path.exists() {
             bail!("{}: no such file or directory", path.display());
         }
-        if path.is_dir() && kustomization_file(path).is_some() {
-            objects.extend(render_kustomization(path, options)?);
+    }
+    for path in distinct_paths(paths) {
+        let read = if path.is_dir() && kustomization_file(path).is_some() {
+            render_kustomization(path, options)?
         } else {
-            objects.extend(plain::read(path, options)?);
+            plain::read(path, options)?
+        };
+        if read.is_empty() && options.require_objects {
+            bail!(
+                "{}: no Kubernetes object found (no document with apiVersion, kind and metadata.name{}); nothing to audit",
+                path.display(),
+                if path.is_dir() {
+                    " in its .yaml, .yml or .json files"
+                } else {
+                    ""
+                }
+            );
         }
+        objects.extend(read);
     }
     Ok(objects)
+}
+
+/// The PATHs to read, each once: a repeated PATH, or one inside a plain
+/// directory that is read whole (no kustomization between them, which
+/// would render only what it includes), is dropped.
+fn distinct_paths(paths: &[PathBuf]) -> Vec<&PathBuf> {
+    let real: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
+        .collect();
+    let covered_by = |inner: &Path, outer: &Path| {
+        inner != outer
+            && inner.starts_with(outer)
+            && outer.is_dir()
+            && inner
+                .ancestors()
+                .skip(1)
+                .take_while(|a| *a != outer)
+                .chain([outer])
+                .all(|a| kustomization_file(a).is_none())
+    };
+    paths
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            let me = &real[*i];
+            !real[..*i].contains(me) && !real.iter().any(|other| covered_by(me, other))
+        })
+        .map(|(_, p)| p)
+        .collect()
 }
 
 /// Renders one kustomization directory with the chosen renderer: natively

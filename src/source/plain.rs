@@ -1,9 +1,10 @@
-//! Plain YAML directories: every `*.yaml`/`*.yml` below a directory,
-//! multi-document, `List` kinds expanded. A subdirectory that is a
+//! Plain YAML directories: every `*.yaml`/`*.yml`/`*.json` below a
+//! directory (as kubectl reads them), multi-document, `List` kinds expanded;
+//! what is not an object is named on stderr with the reason. A subdirectory that is a
 //! kustomization is rendered as one unit (as Flux does), so the patch files
 //! inside it are never mistaken for objects.
 
-use super::{DesiredObject, SourceOptions, kustomization_file, render_kustomization, yaml};
+use super::{DesiredObject, SourceOptions, kustomization_file, render_kustomization, skip, yaml};
 use crate::model::{ObjectRef, SourceLocation};
 use anyhow::{Context, Result};
 use std::collections::HashSet;
@@ -95,7 +96,8 @@ impl Walk<'_> {
             if name.starts_with('.') {
                 continue;
             }
-            let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+            let is_yaml =
+                name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json");
             if !entry.is_dir() && !is_yaml {
                 continue;
             }
@@ -115,20 +117,28 @@ impl Walk<'_> {
 }
 
 /// Every Kubernetes object in one file; documents that are not objects
-/// (no apiVersion, kind and metadata.name) are skipped.
-pub fn read_file(path: &Path, verbose: bool) -> Result<Vec<DesiredObject>> {
+/// (no apiVersion, kind and metadata.name) are skipped, and so is a
+/// `kubectl get -o yaml` dump (live state, not Git's), each said on stderr.
+pub fn read_file(path: &Path, _verbose: bool) -> Result<Vec<DesiredObject>> {
     let text = yaml::read_text(path)?;
     let name = super::clean_path(path).display().to_string();
     let mut objects = Vec::new();
     for doc in yaml::parse_documents(&text, &name)? {
+        if skip::is_live_dump(&doc.value) {
+            eprintln!(
+                "driftctl: {}:{}: skipped, a dump of live objects (a List whose items have resourceVersion or managedFields), not Git content",
+                name, doc.line
+            );
+            continue;
+        }
         for value in yaml::expand_lists(doc.value) {
             if ObjectRef::from_value(&value).is_none() {
-                if verbose {
-                    eprintln!(
-                        "driftctl: {}:{}: skipped, not a Kubernetes object",
-                        name, doc.line
-                    );
-                }
+                eprintln!(
+                    "driftctl: {}:{}: skipped, not a Kubernetes object: {}",
+                    name,
+                    doc.line,
+                    skip::reason(&value)
+                );
                 continue;
             }
             objects.push(DesiredObject {
