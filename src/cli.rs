@@ -143,7 +143,7 @@ pub struct DiffArgs {
 #[derive(Debug, Args)]
 pub struct LiveArgs {
     /// Read live objects from a `kubectl get -o yaml|json` dump instead of a cluster.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["kubeconfig", "context"])]
     pub live_snapshot: Option<PathBuf>,
 
     /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
@@ -167,7 +167,7 @@ pub struct LiveArgs {
     pub concurrency: usize,
 
     /// No progress bar, no notices on stderr.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with_all = ["verbose", "debug"])]
     pub quiet: bool,
 }
 

@@ -275,3 +275,28 @@ fn a_path_given_twice_or_inside_another_is_read_once() {
         check_findings("drifted", &twice.stdout, twice.code);
     }
 }
+
+#[test]
+fn flags_that_cannot_apply_together_are_a_usage_error() {
+    for (extra, a, b) in [
+        (&["--context", "prod"][..], "--live-snapshot", "--context"),
+        (
+            &["--kubeconfig", "kubeconfig.yaml"][..],
+            "--live-snapshot",
+            "--kubeconfig",
+        ),
+        (&["--quiet", "--verbose"][..], "--quiet", "--verbose"),
+        (&["--quiet", "--debug"][..], "--quiet", "--debug"),
+    ] {
+        let out = driftctl(&demo_args("drifted", extra));
+        assert_eq!(out.code, 2, "{extra:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        assert!(
+            out.stderr.contains("cannot be used with")
+                && out.stderr.contains(a)
+                && out.stderr.contains(b),
+            "{extra:?}: {}",
+            out.stderr
+        );
+    }
+}
