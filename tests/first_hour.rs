@@ -300,3 +300,19 @@ fn flags_that_cannot_apply_together_are_a_usage_error() {
         );
     }
 }
+
+#[test]
+fn a_difference_of_type_only_is_shown_visibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    // Live: VERBOSE: '1' (a string); Git writes the number 1.
+    write(
+        &tree,
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: debug-flags\n  namespace: ml-serving\ndata:\n  VERBOSE: 1\n",
+    );
+    let out = diff(&[&tree], Path::new(DRIFTED), &["--color", "never"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("git:  1\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("live: \"1\"\n"), "{}", out.stdout);
+}

@@ -181,18 +181,25 @@ fn finding_text(
 
 fn values(out: &mut String, desired: &Value, live: &Value, indent: &str, p: &Painter) {
     let Some(lines) = value_diff(desired, live) else {
+        // A difference of type only ("3" in Git, 3 live) must not read as
+        // `git: 3` / `live: 3`: both are shown as JSON then, strings quoted.
+        let type_differs = std::mem::discriminant(desired) != std::mem::discriminant(live);
+        let show = |v: &Value| {
+            if type_differs {
+                serde_json::to_string(v).unwrap_or_default()
+            } else {
+                one_line(v)
+            }
+        };
         let _ = writeln!(
             out,
             "{indent}{}",
-            p.paint(
-                &format!("git:  {}", one_line(desired)),
-                Style::new().green()
-            )
+            p.paint(&format!("git:  {}", show(desired)), Style::new().green())
         );
         let _ = writeln!(
             out,
             "{indent}{}",
-            p.paint(&format!("live: {}", one_line(live)), Style::new().red())
+            p.paint(&format!("live: {}", show(live)), Style::new().red())
         );
         return;
     };
