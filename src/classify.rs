@@ -19,6 +19,10 @@ pub const DEFAULT_APPLIERS: &[&str] = &[
     "kubectl",
 ];
 
+/// Appliers that apply under this name only server-side (`Apply`): kubectl's
+/// client-side apply records `kubectl-client-side-apply` instead.
+const SERVER_SIDE_ONLY: &[&str] = &["kubectl"];
+
 /// Field managers of Kubernetes' own controllers: what they write is
 /// delegated to them, never a person's change.
 pub const DEFAULT_CONTROLLERS: &[&str] = &[
@@ -58,6 +62,24 @@ impl Default for Policy {
 impl Policy {
     pub fn is_applier(&self, manager: &str) -> bool {
         self.appliers.iter().any(|a| a == manager)
+    }
+
+    /// Whether `manager` wrote a field as the GitOps applier: an applier's
+    /// name together with an operation it applies with. Server-side apply
+    /// is an `Apply`; client-side appliers (kubectl-client-side-apply, Argo
+    /// CD's default, Helm's three-way merge) write with `Update`. A write
+    /// through a subresource is never an apply, and kubectl writes under its
+    /// bare name `kubectl` only to apply server-side: its `Update` there is a
+    /// person's (`kubectl scale` of a kubectl that records itself as
+    /// `kubectl` writes `spec.replicas` with `Update`, subresource `scale`).
+    pub fn applied(&self, manager: &FieldManager) -> bool {
+        if !self.is_applier(&manager.manager) {
+            return false;
+        }
+        if manager.operation.as_deref() == Some("Apply") {
+            return true;
+        }
+        manager.subresource.is_none() && !SERVER_SIDE_ONLY.contains(&manager.manager.as_str())
     }
 
     /// A controller's name, or a name matching a `prefix*` entry.
@@ -154,7 +176,7 @@ pub fn classify(diff: Difference, ctx: &LiveContext, policy: &Policy) -> Option<
         Change::Removed => managed_fields::owner_of_field(ctx.managers, ctx.live, &diff.path).0,
         _ => managed_fields::owner_of_value(ctx.managers, ctx.live, &diff.path),
     };
-    if diff.change == Change::Added && owner.is_some_and(|m| policy.is_applier(&m.manager)) {
+    if diff.change == Change::Added && owner.is_some_and(|m| policy.applied(m)) {
         return None;
     }
     // Finalizers are a controller's bookkeeping (Flux's finalizers.fluxcd.io,
@@ -398,6 +420,73 @@ mod tests {
                 ("metadata.labels.added".into(), Category::Config, None),
             ]
         );
+    }
+
+    /// Git's Deployment without `spec.replicas`, live with 5 written by `writer`.
+    fn replicas_written_by(writer: Value, last_applied: Option<Value>) -> Vec<Finding> {
+        let desired = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "prod"},
+            "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "a:1"}]}}}});
+        let mut live = desired.clone();
+        live["spec"]["replicas"] = json!(5);
+        live["metadata"]["managedFields"] = json!([writer]);
+        if let Some(applied) = last_applied {
+            live["metadata"]["annotations"] = json!({
+                "kubectl.kubernetes.io/last-applied-configuration": applied.to_string()});
+        }
+        audit(desired, live, false)
+    }
+
+    #[test]
+    fn an_applier_name_is_the_applier_only_with_its_operation() {
+        let replicas = json!({"f:spec": {"f:replicas": {}}});
+        // `kubectl scale` by a kubectl that names itself `kubectl`: a person.
+        let mut scale = mf("kubectl", "Update", None, replicas.clone());
+        scale["subresource"] = json!("scale");
+        assert_eq!(
+            summary(&replicas_written_by(scale, None)),
+            vec![(
+                "spec.replicas".to_string(),
+                Category::Config,
+                Some("kubectl".to_string())
+            )]
+        );
+        // A plain `Update` under kubectl's apply name, no last-applied: a person.
+        let update = mf(
+            "kubectl",
+            "Update",
+            Some("2026-11-22T15:18:57Z"),
+            replicas.clone(),
+        );
+        assert_eq!(replicas_written_by(update, None).len(), 1);
+        // kubectl's server-side apply: added at apply time.
+        let apply = mf(
+            "kubectl",
+            "Apply",
+            Some("2026-11-22T15:18:57Z"),
+            replicas.clone(),
+        );
+        assert!(replicas_written_by(apply, None).is_empty());
+        // A client-side apply writes with Update.
+        let csa = mf(
+            "kubectl-client-side-apply",
+            "Update",
+            None,
+            replicas.clone(),
+        );
+        assert!(replicas_written_by(csa, Some(json!({"spec": {}}))).is_empty());
+        // Not through a subresource, though: that is no apply.
+        let mut csa_scale = mf(
+            "kubectl-client-side-apply",
+            "Update",
+            None,
+            replicas.clone(),
+        );
+        csa_scale["subresource"] = json!("scale");
+        assert_eq!(replicas_written_by(csa_scale, None).len(), 1);
+        // A non-kubectl applier's Update (Helm's three-way merge, no annotation).
+        let helm = mf("helm-controller", "Update", None, replicas);
+        assert!(replicas_written_by(helm, None).is_empty());
     }
 
     #[test]
