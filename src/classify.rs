@@ -5,7 +5,7 @@
 use crate::compare::{Addition, Additions, Difference};
 use crate::defaults;
 use crate::managed_fields::{self, FieldManager};
-use crate::model::{Category, Change, Finding, ObjectRef, SourceLocation};
+use crate::model::{Category, Change, Finding, ObjectRef, Reason, SourceLocation};
 use crate::path::{FieldPath, Segment};
 use serde_json::{Map, Value};
 
@@ -187,6 +187,10 @@ pub fn classify(diff: Difference, ctx: &LiveContext, policy: &Policy) -> Option<
     {
         return None;
     }
+    // The applier's own value, yet not Git's: set at admission (a mutating
+    // webhook rewrote the applier's request), or Git not yet applied.
+    let reason = (diff.change == Change::Changed && owner.is_some_and(|m| policy.applied(m)))
+        .then_some(Reason::ApplierOwned);
     let secret = is_secret_data(ctx.object, &diff.path);
     let category = if secret {
         Category::Secret
@@ -208,6 +212,8 @@ pub fn classify(diff: Difference, ctx: &LiveContext, policy: &Policy) -> Option<
         live: if secret { None } else { diff.live },
         attribution: owner.map(FieldManager::attribution),
         source: ctx.source.cloned(),
+        reason,
+        owner: None,
     })
 }
 
@@ -341,6 +347,28 @@ mod tests {
         let a = findings[0].attribution.as_ref().unwrap();
         assert_eq!(a.since.as_deref(), Some("2026-11-02T00:00:00Z"));
         assert_eq!(a.operation.as_deref(), Some("Update"));
+        assert_eq!(findings[0].reason, None);
+    }
+
+    #[test]
+    fn a_value_the_applier_still_owns_is_applier_owned() {
+        // A mutating webhook rewrote the image in kustomize-controller's Apply.
+        let desired = deployment(json!([{"name": "web", "image": "docker.io/nginx:1.27"}]));
+        let mut live =
+            deployment(json!([{"name": "web", "image": "mirror.example.com/nginx:1.27"}]));
+        live["metadata"]["managedFields"] = json!([mf(
+            "kustomize-controller",
+            "Apply",
+            Some("2026-11-01T00:00:00Z"),
+            json!({"f:spec": {"f:replicas": {}, "f:template": {"f:spec": {"f:containers": {"k:{\"name\":\"web\"}": {".": {}, "f:name": {}, "f:image": {}}}}}}})
+        )]);
+        let findings = audit(desired.clone(), live.clone(), false);
+        assert_eq!(summary(&findings)[0].1, Category::Image);
+        assert_eq!(findings[0].reason, Some(Reason::ApplierOwned));
+        // The same name writing with Update through kubectl's apply name is a person.
+        live["metadata"]["managedFields"][0]["manager"] = json!("kubectl");
+        live["metadata"]["managedFields"][0]["operation"] = json!("Update");
+        assert_eq!(audit(desired, live, false)[0].reason, None);
     }
 
     #[test]

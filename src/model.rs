@@ -206,6 +206,44 @@ pub struct Finding {
     pub live: Option<Value>,
     pub attribution: Option<Attribution>,
     pub source: Option<SourceLocation>,
+    /// What the attribution means when it is not "a person or tool changed
+    /// it" (the GitOps applier owns a value that differs from Git).
+    pub reason: Option<Reason>,
+    /// For a finding on a live object Git does not declare but a desired
+    /// object owns (the Secret a SealedSecret's controller writes): that
+    /// desired object.
+    pub owner: Option<ObjectRef>,
+}
+
+/// Why a difference stands as it does, where the manager alone would mislead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// The value differs from Git but the GitOps applier still owns it: it
+    /// was set in the applier's own request (a mutating webhook rewrote
+    /// it), or Git moved on and the applier has not applied it yet. No
+    /// person changed it.
+    ApplierOwned,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 1] = [Reason::ApplierOwned];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::ApplierOwned => "applier-owned",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An object (or a whole type of objects) the audit could not check, and why.

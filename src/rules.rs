@@ -3,7 +3,7 @@
 //! already written for Argo CD (`ignoreDifferences`) turned into rules.
 
 use crate::jq::JqPath;
-use crate::model::{ObjectRef, group_of};
+use crate::model::{ObjectRef, Reason, group_of};
 use crate::path::{FieldPath, Segment};
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobMatcher};
@@ -44,7 +44,11 @@ pub struct RuleSpec {
     pub jq_path_expressions: Vec<String>,
     #[serde(default)]
     pub managers: Vec<String>,
-    /// Why the rule exists; shown with `--show-ignored`.
+    /// One manager (glob), the same as a one-item `managers`.
+    pub manager: Option<String>,
+    /// Why the rule exists; shown with `--show-ignored`. A finding reason
+    /// (`applier-owned`) also selects: the rule then covers only findings
+    /// of that reason.
     pub reason: Option<String>,
 }
 
@@ -118,6 +122,8 @@ pub struct Rule {
     pointers: Vec<Vec<String>>,
     jq: Vec<JqPath>,
     managers: Vec<GlobMatcher>,
+    /// Only findings of this reason (`reason: applier-owned`).
+    finding_reason: Option<Reason>,
 }
 
 /// What a rule is matched against: one finding and its object.
@@ -128,6 +134,8 @@ pub struct Target<'a> {
     /// The finding's path as JSON Pointer segments, list items by index.
     pub pointer: Option<&'a [String]>,
     pub manager: Option<&'a str>,
+    /// The finding's reason (`applier-owned`), if it has one.
+    pub reason: Option<Reason>,
     /// The object jq expressions are evaluated on (live, else desired).
     pub document: Option<&'a Value>,
 }
@@ -173,6 +181,7 @@ impl Rule {
         let managers = spec
             .managers
             .iter()
+            .chain(&spec.manager)
             .map(|m| glob("managers", &Some(m.clone())).map(Option::unwrap))
             .collect::<Result<_, _>>()?;
         Ok(Rule {
@@ -192,12 +201,17 @@ impl Rule {
             pointers,
             jq,
             managers,
+            finding_reason: spec.reason.as_deref().and_then(Reason::parse),
         })
     }
 
-    /// No path, pointer, jq or manager selector: the rule covers the whole
-    /// object (never reported, not even as orphan).
+    /// No path, pointer, jq, manager or reason selector: the rule covers
+    /// the whole object (never reported, not even as orphan).
     pub fn whole_object(&self) -> bool {
+        self.finding_reason.is_none() && self.selects_every_difference()
+    }
+
+    fn selects_every_difference(&self) -> bool {
         self.paths.is_empty()
             && self.pointers.is_empty()
             && self.jq.is_empty()
@@ -223,6 +237,14 @@ impl Rule {
         }
         if self.whole_object() {
             return true;
+        }
+        if let Some(reason) = self.finding_reason {
+            if target.reason != Some(reason) {
+                return false;
+            }
+            if self.selects_every_difference() {
+                return true;
+            }
         }
         let by_path = target
             .path
@@ -434,6 +456,7 @@ mod tests {
             path: Some(path),
             pointer: None,
             manager: None,
+            reason: None,
             document: None,
         }
     }
@@ -503,6 +526,7 @@ mod tests {
             path: Some(&path),
             pointer: Some(&pointer),
             manager: None,
+            reason: None,
             document: Some(&live),
         };
         assert!(rules[0].matches(&t));
@@ -514,6 +538,36 @@ mod tests {
             ..t
         };
         assert!(!rules[2].matches(&t));
+    }
+
+    #[test]
+    fn a_finding_reason_restricts_a_rule() {
+        let spec: RuleSpec =
+            serde_yaml::from_str("{reason: applier-owned, manager: kustomize-controller}").unwrap();
+        let rule = Rule::compile(&spec, "t".into()).unwrap();
+        assert!(!rule.whole_object());
+        let object = deployment();
+        let labels = Map::new();
+        let image = FieldPath::parse("spec.template.spec.containers[name=app].image").unwrap();
+        let t = |manager, reason| Target {
+            manager: Some(manager),
+            reason,
+            ..target(&object, &labels, &image)
+        };
+        assert!(rule.matches(&t("kustomize-controller", Some(Reason::ApplierOwned))));
+        assert!(!rule.matches(&t("kustomize-controller", None)));
+        assert!(!rule.matches(&t("argocd-controller", Some(Reason::ApplierOwned))));
+        // Alone, the reason covers every finding of that reason on the object.
+        let spec: RuleSpec =
+            serde_yaml::from_str("{kind: Deployment, reason: applier-owned}").unwrap();
+        let rule = Rule::compile(&spec, "t".into()).unwrap();
+        assert!(rule.matches(&t("helm-controller", Some(Reason::ApplierOwned))));
+        assert!(!rule.matches(&t("kubectl-set", None)));
+        // Any other reason is only the rule's explanation.
+        let spec: RuleSpec = serde_yaml::from_str("{kind: Deployment, reason: runbook}").unwrap();
+        let rule = Rule::compile(&spec, "t".into()).unwrap();
+        assert!(rule.whole_object());
+        assert!(rule.matches(&t("kubectl-set", None)));
     }
 
     #[test]

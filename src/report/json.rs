@@ -87,6 +87,12 @@ pub fn finding(f: &Finding) -> Value {
     if let Some(source) = &f.source {
         out.insert("source".into(), json!(source));
     }
+    if let Some(reason) = f.reason {
+        out.insert("reason".into(), json!(reason));
+    }
+    if let Some(owner) = &f.owner {
+        out.insert("owner".into(), json!(owner));
+    }
     Value::Object(out)
 }
 

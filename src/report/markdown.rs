@@ -4,8 +4,8 @@
 //! that GitHub and GitLab both render (GFM tables, inline HTML, fences).
 
 use super::{
-    DiffLine, blame_words, by_object, counts, declaration, location, one_line, secret_words,
-    value_diff, value_source_words, who, whole_object,
+    DiffLine, blame_words, by_object, counts, declaration, location, one_line, owner_words,
+    secret_words, value_diff, value_source_words, who, whole_object,
 };
 use crate::model::{Category, Finding, ObjectRef, Report, SourceLocation, Unchecked};
 use std::fmt::Write;
@@ -172,6 +172,9 @@ fn finding_section(
         f.category,
         text(&who(f, now))
     );
+    if let Some(words) = owner_words(f) {
+        let _ = write!(out, "<br>{}", text(&words));
+    }
     if let Some(words) = blame_words(f).or_else(|| value_source_words(f, declared)) {
         let _ = write!(out, "<br>{}", text(&words));
     }

@@ -8,7 +8,9 @@ pub mod prometheus;
 pub mod text;
 pub mod yaml;
 
-use crate::model::{Attribution, Category, Change, Finding, ObjectRef, Report, SourceLocation};
+use crate::model::{
+    Attribution, Category, Change, Finding, ObjectRef, Reason, Report, SourceLocation,
+};
 use serde_json::Value;
 
 /// Findings grouped by object, in report order.
@@ -59,10 +61,24 @@ pub fn who(f: &Finding, now: jiff::Timestamp) -> String {
         Change::Orphan => "created",
     };
     match &f.attribution {
+        Some(a) if f.reason == Some(Reason::ApplierOwned) => format!(
+            "differs from Git, but the applier owns it: set at admission, or Git not yet \
+             applied (last written by {})",
+            manager_words(a, now)
+        ),
         None if f.change == Change::Missing => "no live object of this kind and name".into(),
         None => format!("{verb}; no field manager owns it any more"),
         Some(a) => format!("{verb} by {}", manager_words(a, now)),
     }
+}
+
+/// For a finding on a child of a desired object: "generated from
+/// SealedSecret payments/db-creds, which Git declares; its controller did
+/// not write this".
+pub fn owner_words(f: &Finding) -> Option<String> {
+    f.owner.as_ref().map(|owner| {
+        format!("generated from {owner}, which Git declares; its controller did not write this")
+    })
 }
 
 /// "kubectl-set (Update) 3 days ago (2026-11-22T15:18:57Z)".

@@ -4,8 +4,8 @@
 //! changed path.
 
 use super::{
-    DiffLine, blame_words, by_object, counts, declaration, location, one_line, secret_words,
-    value_diff, value_source_words, who, whole_object,
+    DiffLine, blame_words, by_object, counts, declaration, location, one_line, owner_words,
+    secret_words, value_diff, value_source_words, who, whole_object,
 };
 use crate::model::{Category, Change, Finding, Report, SourceLocation, Unchecked};
 use owo_colors::{OwoColorize, Style};
@@ -152,6 +152,9 @@ fn finding_text(
     let _ = writeln!(out, "  {label}  {headline}");
     let indent = " ".repeat(14);
     let _ = writeln!(out, "{indent}{}", who(f, now));
+    if let Some(words) = owner_words(f) {
+        let _ = writeln!(out, "{indent}{words}");
+    }
     if let Some(words) = blame_words(f).or_else(|| value_source_words(f, declared)) {
         let _ = writeln!(out, "{indent}{}", p.paint(&words, Style::new().dimmed()));
     }
