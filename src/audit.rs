@@ -2,6 +2,7 @@
 //! missing objects and orphans found. Reads the cluster only through a
 //! [`LiveSource`], so a snapshot and a cluster give the same verdicts.
 
+use crate::children;
 use crate::classify::{self, LiveContext, OwnedAdditions, Policy};
 use crate::compare;
 use crate::live::{LiveQuery, LiveSource, Scope, TypeQuery, UnreadType};
@@ -161,7 +162,18 @@ pub fn audit(
             })
             .collect(),
     };
+    // The types desired objects' controllers write children of, in the same
+    // round of LISTs; not searched for orphans (they are not desired kinds).
+    let tracked_types = query.types.clone();
+    let mut query = query;
+    let owners: Vec<ObjectRef> = objects.iter().map(|o| o.object_ref()).collect();
+    query
+        .types
+        .extend(children::queries(owners.iter()).into_iter().filter(|t| {
+            !desired_kinds.contains(&(group_of(&t.api_version).to_string(), t.kind.clone()))
+        }));
     let state = live.fetch(&query)?;
+    let child_unread: Vec<UnreadType> = state.unread.clone();
     let unread: Vec<UnreadType> = state
         .unread
         .into_iter()
@@ -232,6 +244,8 @@ pub fn audit(
                 live: None,
                 attribution: None,
                 source: Some(object.source.clone()),
+                reason: None,
+                owner: None,
             });
             continue;
         };
@@ -284,6 +298,22 @@ pub fn audit(
         );
     }
 
+    let generated = audit_children(
+        &objects,
+        &live_by_identity,
+        &desired_identities,
+        &mut apps,
+        &mut subjects,
+    );
+    findings.extend(generated.findings);
+    let present: Vec<ObjectRef> = owners
+        .into_iter()
+        .filter(|r| live_by_identity.contains_key(&r.identity()))
+        .collect();
+    let blind = unread_children(&present, &child_unread, &unchecked);
+    unchecked.extend(generated.unchecked);
+    unchecked.extend(blind);
+
     // Orphans: live objects in scope that Git does not declare.
     let mut candidates: Vec<Rc<Value>> = live_by_identity
         .values()
@@ -298,7 +328,7 @@ pub fn audit(
         .collect();
     let mut tracked_unread = Vec::new();
     for (label, value, namespace_label) in &tracking {
-        let tracked = live.fetch_tracked(&query.types, label, value)?;
+        let tracked = live.fetch_tracked(&tracked_types, label, value)?;
         tracked_unread.extend(tracked.unread.into_iter().filter(|u| {
             desired_kinds.contains(&(group_of(&u.api_version).to_string(), u.kind.clone()))
         }));
@@ -406,6 +436,101 @@ pub fn audit(
     })
 }
 
+/// What the children of desired objects add to the report.
+#[derive(Default)]
+struct Generated {
+    findings: Vec<Finding>,
+    unchecked: Vec<Unchecked>,
+}
+
+/// Fields a person wrote on the live children of desired objects (each
+/// finding names its desired owner, and the child belongs to the owner's app).
+fn audit_children(
+    objects: &[DesiredObject],
+    live_by_identity: &HashMap<Identity, Vec<Rc<Value>>>,
+    desired_identities: &HashSet<Identity>,
+    apps: &mut HashMap<Identity, AppRef>,
+    subjects: &mut HashMap<Identity, Subject>,
+) -> Generated {
+    let owners: Vec<(ObjectRef, &Value)> = objects
+        .iter()
+        .filter_map(|o| {
+            let r = o.object_ref();
+            let twin = live_by_identity.get(&r.identity())?.first()?;
+            Some((r, &**twin))
+        })
+        .collect();
+    let found = children::find(
+        &owners,
+        live_by_identity.values().flatten(),
+        desired_identities,
+    );
+    let mut out = Generated::default();
+    for child in found {
+        let Some(r) = ObjectRef::from_value(&child.object) else {
+            continue;
+        };
+        match children::findings(&child) {
+            Ok(findings) if findings.is_empty() => continue,
+            Ok(findings) => out.findings.extend(findings),
+            Err(e) => {
+                out.unchecked.push(Unchecked {
+                    object: r,
+                    reason: format!(
+                        "managedFields cannot be read: {e} (generated from {}, which Git declares)",
+                        child.owner
+                    ),
+                });
+                continue;
+            }
+        }
+        if let Some(app) = apps.get(&child.owner.identity()).cloned() {
+            apps.insert(r.identity(), app);
+        }
+        subjects.insert(
+            r.identity(),
+            Subject {
+                labels: child.object["metadata"]["labels"]
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+                live: Some(child.object.clone()),
+            },
+        );
+    }
+    out
+}
+
+/// Desired objects whose children's types could not be read (a 403 on
+/// Secrets beside a SealedSecret): a person's edit there would go unseen,
+/// so their check is not complete.
+fn unread_children(
+    owners: &[ObjectRef],
+    unread: &[UnreadType],
+    already: &[Unchecked],
+) -> Vec<Unchecked> {
+    owners
+        .iter()
+        .filter(|owner| !already.iter().any(|u| &u.object == *owner))
+        .filter_map(|owner| {
+            let types = children::child_types(owner.group(), &owner.kind);
+            let u = unread.iter().find(|u| {
+                types.iter().any(|(api_version, kind)| {
+                    *kind == u.kind && group_of(api_version) == group_of(&u.api_version)
+                }) && (u.namespace.is_none() || u.namespace == owner.namespace)
+            })?;
+            Some(Unchecked {
+                object: owner.clone(),
+                reason: format!(
+                    "the {} objects its controller writes cannot be read, so a person's \
+                     change there would go unseen: {}",
+                    u.kind, u.reason
+                ),
+            })
+        })
+        .collect()
+}
+
 /// The apps whose desired objects are in each namespace.
 fn apps_by_namespace(apps: &HashMap<Identity, AppRef>) -> HashMap<String, Vec<&AppRef>> {
     let mut out: HashMap<String, Vec<&AppRef>> = HashMap::new();
@@ -464,6 +589,7 @@ fn apply_rules(
             path: path.as_ref(),
             pointer: pointer.as_deref(),
             manager: finding.attribution.as_ref().map(|a| a.manager.as_str()),
+            reason: finding.reason,
             document: live,
         };
         let mut hidden_by = options
@@ -585,5 +711,7 @@ fn orphan(
         live: None,
         attribution: creator.map(FieldManager::attribution),
         source: None,
+        reason: None,
+        owner: None,
     })
 }

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod backport;
+pub mod children;
 pub mod classify;
 pub mod cli;
 pub mod compare;

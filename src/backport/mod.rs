@@ -103,6 +103,11 @@ pub fn run(args: BackportArgs) -> Result<i32> {
 
 /// Why a finding is never backported, whatever its source.
 fn refusal(finding: &Finding) -> Option<String> {
+    if let Some(owner) = &finding.owner {
+        return Some(format!(
+            "generated from {owner}: Git declares the owner, and its controller rewrites this object"
+        ));
+    }
     Some(match finding.category {
         Category::Secret => "a Secret value is never written anywhere".into(),
         Category::Missing => "a missing object is a revert (apply Git), not a backport".into(),

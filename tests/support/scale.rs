@@ -109,6 +109,14 @@ pub fn build(namespaces: usize, sets: usize, tree: &Path) -> (Recording, usize) 
                 }
             }
         }
+        // The Deployments' ReplicaSets were not recorded: answer their list
+        // (driftctl reads it for children a person edited) as empty.
+        lists.push((
+            format!("/apis/apps/v1/namespaces/{target}/replicasets"),
+            "apps/v1",
+            "ReplicaSet",
+            Vec::new(),
+        ));
         for (path, api_version, kind, items) in lists {
             recording.insert(
                 &path,
