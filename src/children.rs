@@ -185,9 +185,49 @@ pub fn findings(child: &Child) -> Result<Vec<Finding>, ManagedFieldsError> {
             }
             written.push(finding(&r, child, path, value, manager));
         }
+        for path in string_data_keys(&r, manager, &managers, &child.object) {
+            if !written.iter().any(|f| f.path == Some(path.to_string())) {
+                written.push(finding(&r, child, path, Value::Null, manager));
+            }
+        }
     }
     written.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(written)
+}
+
+/// `kubectl patch secret -p '{"stringData": ...}'`: managedFields record the
+/// write as `stringData.KEY`, a write-only field the API server folds into
+/// `data.KEY`. The person wrote `data.KEY`, unless a manager wrote that key
+/// since (a controller resyncing the Secret).
+fn string_data_keys(
+    r: &ObjectRef,
+    person: &FieldManager,
+    managers: &[FieldManager],
+    live: &Value,
+) -> Vec<FieldPath> {
+    if (r.group(), r.kind.as_str()) != ("", "Secret") {
+        return Vec::new();
+    }
+    let Some(string_data) = person.fields.children.iter().find_map(|(e, set)| match e {
+        PathElement::Field(f) if f == "stringData" => Some(set),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    string_data
+        .children
+        .iter()
+        .filter_map(|(e, _)| match e {
+            PathElement::Field(key) if live["data"].get(key).is_some() => {
+                Some(FieldPath::root().field("data").field(key))
+            }
+            _ => None,
+        })
+        .filter(|path| {
+            let (owner, _) = managed_fields::owner_of_field(managers, live, path);
+            owner.is_none_or(|o| std::ptr::eq(o, person) || o.time < person.time)
+        })
+        .collect()
 }
 
 fn finding(
@@ -348,6 +388,33 @@ mod tests {
             )]
         );
         assert_eq!(found[0].owner.as_ref().unwrap().name, "db-creds");
+    }
+
+    #[test]
+    fn a_password_patched_through_string_data_is_its_data_key() {
+        let owner = sealed_secret();
+        let patched = json!({"manager": "kubectl-patch", "operation": "Update",
+            "time": "2026-11-22T10:00:00Z", "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:stringData": {".": {}, "f:password": {}}}});
+        let children = children_of(&owner, vec![secret(json!([controller_entry(), patched]))]);
+        assert_eq!(
+            summary(&findings(&children[0]).unwrap()),
+            vec![(
+                "data.password".into(),
+                Category::Secret,
+                "kubectl-patch".into(),
+                None
+            )]
+        );
+        // The controller rewrote the key afterwards: its value, not the person's.
+        let mut resynced = controller_entry();
+        resynced["fieldsV1"]["f:data"]["f:password"] = json!({});
+        resynced["time"] = json!("2026-11-23T10:00:00Z");
+        let patched = json!({"manager": "kubectl-patch", "operation": "Update",
+            "time": "2026-11-22T10:00:00Z", "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:stringData": {"f:password": {}}}});
+        let children = children_of(&owner, vec![secret(json!([resynced, patched]))]);
+        assert_eq!(findings(&children[0]).unwrap(), vec![]);
     }
 
     #[test]
