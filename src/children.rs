@@ -162,6 +162,15 @@ pub fn findings(child: &Child) -> Result<Vec<Finding>, ManagedFieldsError> {
         return Ok(Vec::new());
     };
     let managers = managed_fields::parse(&child.object)?;
+    let ownership = FieldPath::root().field("metadata").field("ownerReferences");
+    if managers
+        .iter()
+        .any(|m| is_person(&m.manager) && m.fields.coverage(&child.object, &ownership).owns_below)
+    {
+        // Made by a person, not generated: `kubectl create job --from=cronjob/x`
+        // (a manual run) writes the whole Job and its reference to the CronJob.
+        return Ok(Vec::new());
+    }
     let normalized = normalize::live(&child.object);
     let mut written = Vec::new();
     for manager in managers.iter().filter(|m| is_person(&m.manager)) {
@@ -443,6 +452,29 @@ mod tests {
                 Some(json!("pay"))
             )]
         );
+    }
+
+    #[test]
+    fn a_child_a_person_made_is_a_manual_run_not_an_edit() {
+        // `kubectl create job --from=cronjob/report`: kubectl-create writes
+        // the whole Job, its reference to the CronJob included.
+        let cron = json!({"apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": "report", "namespace": "jobs", "uid": "u-cron"}});
+        let job = json!({"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": "report-manual", "namespace": "jobs", "uid": "u-job",
+                "annotations": {"cronjob.kubernetes.io/instantiate": "manual"},
+                "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "report",
+                    "uid": "u-cron", "controller": true}],
+                "managedFields": [{"manager": "kubectl-create", "operation": "Update",
+                    "time": "2026-11-22T10:00:00Z", "fieldsType": "FieldsV1",
+                    "fieldsV1": {"f:metadata": {
+                        "f:annotations": {".": {}, "f:cronjob.kubernetes.io/instantiate": {}},
+                        "f:ownerReferences": {".": {}, "k:{\"uid\":\"u-cron\"}": {}}},
+                        "f:spec": {"f:backoffLimit": {}, "f:template": {"f:spec": {"f:restartPolicy": {}}}}}}]},
+            "spec": {"backoffLimit": 2, "template": {"spec": {"restartPolicy": "Never"}}}});
+        let children = children_of(&cron, vec![job]);
+        assert_eq!(children.len(), 1);
+        assert_eq!(findings(&children[0]).unwrap(), vec![]);
     }
 
     #[test]
