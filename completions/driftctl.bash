@@ -67,7 +67,7 @@ _driftctl() {
             return 0
             ;;
         driftctl__subcmd__backport)
-            opts="-n -v -q -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --live-snapshot --kubeconfig --context --request-timeout --timeout --concurrency --quiet --config --argocd-app --only --write --branch --pr-body --now --help"
+            opts="-n -v -q -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --live-snapshot --kubeconfig --context --request-timeout --timeout --concurrency --quiet --no-cache --config --argocd-app --only --write --branch --pr-body --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,7 +171,7 @@ _driftctl() {
             return 0
             ;;
         driftctl__subcmd__diff)
-            opts="-n -v -q -o -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --live-snapshot --kubeconfig --context --request-timeout --timeout --concurrency --quiet --config --argocd-app --output --color --fail-on --min-age --blame --show-ignored --now --help"
+            opts="-n -v -q -o -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --live-snapshot --kubeconfig --context --request-timeout --timeout --concurrency --quiet --no-cache --config --argocd-app --output --color --fail-on --min-age --blame --show-ignored --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

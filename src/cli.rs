@@ -143,7 +143,7 @@ pub struct DiffArgs {
 #[derive(Debug, Args)]
 pub struct LiveArgs {
     /// Read live objects from a `kubectl get -o yaml|json` dump instead of a cluster.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["kubeconfig", "context"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["kubeconfig", "context", "no_cache"])]
     pub live_snapshot: Option<PathBuf>,
 
     /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
@@ -169,6 +169,11 @@ pub struct LiveArgs {
     /// No progress bar, no notices on stderr.
     #[arg(short, long, conflicts_with_all = ["verbose", "debug"])]
     pub quiet: bool,
+
+    /// Ask the API server for discovery instead of using (and updating) the
+    /// discovery cache under $KUBECACHEDIR or ~/.kube/cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Which rules apply to an audit: shared by every command that audits.

@@ -334,6 +334,11 @@ pub(crate) fn connect_live(
                 concurrency: args.concurrency,
                 progress: !args.quiet && std::io::stderr().is_terminal(),
                 verbose: verbose && !args.quiet,
+                cache: if args.no_cache {
+                    None
+                } else {
+                    live::cache::default_root()
+                },
             },
         )?),
     })

@@ -500,6 +500,7 @@ fn the_progress_bar_shows_on_a_terminal_unless_quiet() {
         let out = std::process::Command::new("script")
             .args(["-qec", &command, "/dev/null"])
             .current_dir(root())
+            .env("KUBECACHEDIR", dir.path().join("kube-cache"))
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()

@@ -543,3 +543,62 @@ fn no_kubeconfig_outside_a_pod_exits_2_saying_what_to_pass() {
         "{stderr}"
     );
 }
+
+/// The drifted demo against `server` with a kubeconfig trusting the test CA,
+/// the kube cache directory `cache`.
+fn audit_counting(server: &ApiServer, cache: &Path) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.kubeconfig(dir.path(), None);
+    driftctl_env(
+        &with_kubeconfig(&kubeconfig, &[]),
+        &[("KUBECACHEDIR", cache.to_str().unwrap())],
+    )
+}
+
+#[test]
+fn an_audit_opens_fewer_than_4_connections_where_the_server_speaks_http2() {
+    let server = ml_platform_tls("drifted", ClientAuth::None);
+    let cache = tempfile::tempdir().unwrap();
+    let cold = audit_counting(&server, cache.path());
+    assert_eq!(cold.code, 1, "stderr: {}", cold.stderr);
+    check_findings("drifted", &cold.stdout, cold.code);
+    let requests = server.requests();
+    assert!(requests.len() > 20, "{} requests", requests.len());
+    assert!(
+        requests.iter().all(|r| r.version == "HTTP/2.0"),
+        "{:?}",
+        requests.iter().map(|r| &r.version).collect::<Vec<_>>()
+    );
+    let opened = server.connections();
+    assert!(
+        opened < 4,
+        "{opened} connections for {} requests",
+        requests.len()
+    );
+    // With discovery cached, the LISTs are the first requests: still one
+    // connection, not one per LIST in flight.
+    let warm = audit_counting(&server, cache.path());
+    assert_eq!(warm.code, 1, "stderr: {}", warm.stderr);
+    check_findings("drifted", &warm.stdout, warm.code);
+    let opened = server.connections() - opened;
+    assert!(opened < 4, "{opened} connections with discovery cached");
+}
+
+#[test]
+fn over_http1_connections_are_kept_alive_and_reused() {
+    let server = ApiServer::start_tls_http1(Recording::load(&ml_platform_api("drifted")));
+    let cache = tempfile::tempdir().unwrap();
+    let out = audit_counting(&server, cache.path());
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    check_findings("drifted", &out.stdout, out.code);
+    let requests = server.requests();
+    assert!(requests.iter().all(|r| r.version == "HTTP/1.1"));
+    let opened = server.connections();
+    // About one per request in flight (--concurrency 16; a connection goes
+    // back to the pool a moment after its answer ends), each reused.
+    assert!(
+        opened <= 17 && opened < requests.len() / 2,
+        "{opened} connections for {} requests",
+        requests.len()
+    );
+}

@@ -2,6 +2,7 @@
 //! kubectl (kubeconfig, context, in-cluster), one LIST per resource and
 //! namespace (or one cluster-wide), concurrent within `--concurrency`.
 
+use super::cache::DiskCache;
 use super::discovery::{Discovery, Resource};
 use super::request::{Api, CallError, Failure, TlsFailure};
 use super::{LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
@@ -33,6 +34,9 @@ pub struct ClusterOptions {
     /// A progress bar on stderr (a terminal, not `--quiet`).
     pub progress: bool,
     pub verbose: bool,
+    /// The kube cache directory discovery is kept under between runs
+    /// (`None`: `--no-cache`, or no home directory).
+    pub cache: Option<PathBuf>,
 }
 
 /// One API server, for the length of one audit.
@@ -43,6 +47,8 @@ pub struct Cluster {
     default_namespace: String,
     concurrency: usize,
     progress: bool,
+    /// Whom the client trusts with the server's certificate, for errors.
+    trusted: String,
     /// Objects of complete LISTs the audit was not given (other namespaces
     /// of a cluster-wide LIST; every object of a cluster-scoped type), kept
     /// for the tracking-label search: no second download of the same list.
@@ -88,9 +94,13 @@ impl Cluster {
         config.write_timeout = Some(options.request_timeout);
         let default_namespace = config.default_namespace.clone();
         let trusted = trusted_authorities(&config);
+        let cache = options
+            .cache
+            .as_deref()
+            .map(|root| DiskCache::new(root, &config.cluster_url));
         let client = {
             let _guard = runtime.enter();
-            kube::Client::try_from(config)
+            super::connection::client(&config)
                 .map_err(|e| anyhow!("cannot set up a client for {server}: {e}"))?
         };
         let api = Arc::new(Api::new(
@@ -99,7 +109,12 @@ impl Cluster {
             options.request_timeout,
             options.verbose,
         ));
-        let mut discovery = Discovery::default();
+        if options.verbose
+            && let Some(cache) = &cache
+        {
+            eprintln!("driftctl: discovery cache {}", cache.dir().display());
+        }
+        let mut discovery = Discovery::new(cache);
         runtime
             .block_on(discovery.load_groups(&api))
             .map_err(|e| unreachable(&server, &e, &trusted))?;
@@ -110,6 +125,7 @@ impl Cluster {
             default_namespace,
             concurrency: options.concurrency.max(1),
             progress: options.progress,
+            trusted,
             elsewhere: HashMap::new(),
         })
     }
@@ -120,12 +136,28 @@ impl Cluster {
             .block_on(self.discovery.load_versions(&api, &api_versions));
     }
 
+    /// Drops the cached discovery and asks the server again for `/apis` and
+    /// `api_versions`.
+    fn rediscover(&mut self, api_versions: Vec<String>) -> Result<()> {
+        if self.api.verbose {
+            eprintln!("driftctl: the discovery cache is out of date; asking the server");
+        }
+        self.discovery.invalidate();
+        let api = self.api.clone();
+        self.runtime
+            .block_on(self.discovery.load_groups(&api))
+            .map_err(|e| unreachable(&api.server, &e, &self.trusted))?;
+        self.discover_versions(api_versions);
+        Ok(())
+    }
+
     /// Runs `tasks` concurrently (at most `--concurrency` requests in
     /// flight), falling back from a forbidden cluster-wide LIST to one LIST
     /// per namespace. A 401 ends the audit: credentials are rejected.
     fn run(&mut self, tasks: Vec<ListTask>, fallback: bool) -> Result<Vec<ListResult>> {
         let bar = self.progress_bar(tasks.len());
         let api = self.api.clone();
+        let trusted = self.trusted.clone();
         let limit = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
         let results = self.runtime.block_on(async {
             let mut set = tokio::task::JoinSet::new();
@@ -168,6 +200,10 @@ impl Cluster {
                     bar.inc(1);
                 }
                 if let Err(e) = &result.outcome {
+                    if e.failure.code().is_none() && !api.answered() {
+                        // Discovery came from the cache: this was the first contact.
+                        return Err(unreachable(&api.server, e, &trusted));
+                    }
                     if e.failure.code() == Some(401) {
                         return Err(anyhow!(
                             "the cluster at {} rejected the credentials: {e}",
@@ -361,8 +397,22 @@ fn in_cluster() -> Result<kube::Config> {
 
 impl LiveSource for Cluster {
     fn discover(&mut self, types: &[(String, String)]) -> Result<()> {
-        let versions: BTreeSet<String> = types.iter().map(|(v, _)| v.clone()).collect();
-        self.discover_versions(versions.into_iter().collect());
+        let versions: Vec<String> = types
+            .iter()
+            .map(|(v, _)| v.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        self.discover_versions(versions.clone());
+        // As kubectl does: a kind the cached discovery does not know may have
+        // been installed since (a new CRD); ask the server before saying so.
+        if self.discovery.from_cache()
+            && types
+                .iter()
+                .any(|(v, k)| self.discovery.resolve(v, k).is_err())
+        {
+            self.rediscover(versions)?;
+        }
         Ok(())
     }
 
@@ -400,7 +450,36 @@ impl LiveSource for Cluster {
             }
         }
         let mut state = LiveState::default();
-        for result in self.run(tasks, true)? {
+        let mut results = self.run(tasks, true)?;
+        // A type the cached discovery serves that the server no longer
+        // lists (its CRD removed): the cache is stale, and the server says why.
+        let gone: BTreeSet<String> = results
+            .iter()
+            .filter(|r| {
+                r.outcome.as_ref().err().and_then(|e| e.failure.code()) == Some(404)
+                    && self.discovery.cached(&r.task.resource.api_version)
+            })
+            .map(|r| r.task.resource.api_version.clone())
+            .collect();
+        let mut not_served = HashMap::new();
+        let mut said = std::collections::HashSet::new();
+        if !gone.is_empty() {
+            self.rediscover(gone.iter().cloned().collect())?;
+            for result in &results {
+                let resource = &result.task.resource;
+                if gone.contains(&resource.api_version)
+                    && let Err(reason) = self
+                        .discovery
+                        .resolve(&resource.api_version, &resource.kind)
+                {
+                    not_served.insert(
+                        (resource.api_version.clone(), resource.kind.clone()),
+                        reason,
+                    );
+                }
+            }
+        }
+        for result in results {
             let task = result.task;
             match result.outcome {
                 Ok((inside, outside)) => {
@@ -415,12 +494,29 @@ impl LiveSource for Cluster {
                     }
                     state.objects.extend(inside);
                 }
-                Err(e) => state.unread.push(UnreadType {
-                    api_version: task.resource.api_version.clone(),
-                    kind: task.resource.kind.clone(),
-                    namespace: task.namespace.clone(),
-                    reason: e.to_string(),
-                }),
+                Err(e) => {
+                    let key = (task.resource.api_version, task.resource.kind);
+                    match not_served.get(&key) {
+                        // The whole type, once, as discovery would have said:
+                        // no object of it exists, in any namespace.
+                        Some(reason) => {
+                            if said.insert(key.clone()) {
+                                state.unread.push(UnreadType {
+                                    api_version: key.0,
+                                    kind: key.1,
+                                    namespace: None,
+                                    reason: reason.clone(),
+                                });
+                            }
+                        }
+                        None => state.unread.push(UnreadType {
+                            api_version: key.0,
+                            kind: key.1,
+                            namespace: task.namespace,
+                            reason: e.to_string(),
+                        }),
+                    }
+                }
             }
         }
         Ok(state)

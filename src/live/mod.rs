@@ -2,7 +2,9 @@
 //! the Kubernetes API. Both answer the same two questions: how is a type
 //! scoped, and which objects of the desired types exist.
 
+pub mod cache;
 pub mod cluster;
+pub mod connection;
 pub mod discovery;
 pub mod request;
 pub mod snapshot;

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use serde::Deserialize;
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Tries per request: the first and three retries.
@@ -119,6 +120,25 @@ impl TlsFailure {
         }
     }
 
+    /// The TLS failure an alert's text names: HTTP/2 (h2) keeps only the
+    /// text of the I/O errors it carries, rustls' error type is gone.
+    fn of_alert_text(text: &str) -> Option<TlsFailure> {
+        let (_, alert) = text.split_once("received fatal alert: ")?;
+        let detail = text.to_string();
+        let name = alert.split(|c: char| !c.is_ascii_alphanumeric()).next()?;
+        Some(match name {
+            "CertificateRequired" => TlsFailure::ClientCertificateMissing { detail },
+            "BadCertificate"
+            | "UnsupportedCertificate"
+            | "CertificateRevoked"
+            | "CertificateExpired"
+            | "CertificateUnknown"
+            | "UnknownCA"
+            | "AccessDenied" => TlsFailure::ClientCertificateRefused { detail },
+            _ => TlsFailure::Handshake { detail },
+        })
+    }
+
     /// The TLS failure somewhere in the causes of `e`: rustls' error travels
     /// inside `io::Error`s (nested), whose `source()` skips what they wrap.
     fn find(e: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
@@ -193,6 +213,12 @@ pub struct Api {
     timeout: Duration,
     /// `--verbose`: each request on stderr.
     pub verbose: bool,
+    /// The server has answered a request of this run (any status).
+    answered: AtomicBool,
+    /// Held by the first contact: requests wait for it to settle whether
+    /// the server is there (and which protocol it speaks) rather than each
+    /// opening a connection of its own.
+    first_contact: tokio::sync::Mutex<Option<Failure>>,
 }
 
 #[derive(Deserialize)]
@@ -208,7 +234,16 @@ impl Api {
             server,
             timeout,
             verbose,
+            answered: AtomicBool::new(false),
+            first_contact: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// Whether the server has answered anything yet: a failure to reach a
+    /// server that never answered ends the audit (exit 2) instead of
+    /// leaving types unchecked.
+    pub fn answered(&self) -> bool {
+        self.answered.load(Ordering::Acquire)
     }
 
     /// GET `path` once, within the request timeout, body included.
@@ -223,6 +258,7 @@ impl Api {
                 .send(request)
                 .await
                 .map_err(|e| (transport_failure(&e, self.timeout), None))?;
+            self.answered.store(true, Ordering::Release);
             let status = response.status();
             let retry_after = response
                 .headers()
@@ -274,8 +310,34 @@ impl Api {
         }
     }
 
-    /// GET `path`, retrying as `retry` says.
+    /// GET `path`, retrying as `retry` says. Until the server first
+    /// answers, one request goes at a time and a server that is down or
+    /// silent is not retried: the first fails within the request timeout,
+    /// and the requests waiting behind it fail with it at once.
     pub async fn get(&self, path: &str, retry: Retry) -> Result<Bytes, CallError> {
+        if !self.answered() {
+            let mut unreachable = self.first_contact.lock().await;
+            if let Some(failure) = unreachable.as_ref() {
+                return Err(CallError {
+                    path: path.to_string(),
+                    failure: failure.clone(),
+                    attempts: 1,
+                });
+            }
+            if !self.answered() {
+                let outcome = self.get_retrying(path, retry).await;
+                if let Err(e) = &outcome
+                    && !self.answered()
+                {
+                    *unreachable = Some(e.failure.clone());
+                }
+                return outcome;
+            }
+        }
+        self.get_retrying(path, retry).await
+    }
+
+    async fn get_retrying(&self, path: &str, retry: Retry) -> Result<Bytes, CallError> {
         let attempts = ATTEMPTS;
         let mut tried = 0;
         loop {
@@ -286,6 +348,12 @@ impl Api {
             match self.attempt(path).await {
                 Ok(body) => return Ok(body),
                 Err((failure, retry_after)) => {
+                    // A server that never answered is not waited for.
+                    let retry = if self.answered() {
+                        retry
+                    } else {
+                        Retry::ServerErrors
+                    };
                     if !failure.retryable(retry) || tried >= attempts {
                         return Err(CallError {
                             path: path.to_string(),
@@ -305,20 +373,6 @@ impl Api {
                 }
             }
         }
-    }
-
-    /// GET a JSON document.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        retry: Retry,
-    ) -> Result<T, CallError> {
-        let body = self.get(path, retry).await?;
-        serde_json::from_slice(&body).map_err(|e| CallError {
-            path: path.to_string(),
-            failure: Failure::Invalid(json_reason(&e)),
-            attempts: 1,
-        })
     }
 
     /// Every item of a LIST, page by page. Partial lists are never returned.
@@ -401,6 +455,15 @@ impl Api {
     }
 }
 
+/// A JSON answer to `GET path`, read as `T`.
+pub fn parse_json<T: serde::de::DeserializeOwned>(path: &str, body: &[u8]) -> Result<T, CallError> {
+    serde_json::from_slice(body).map_err(|e| CallError {
+        path: path.to_string(),
+        failure: Failure::Invalid(json_reason(&e)),
+        attempts: 1,
+    })
+}
+
 fn object_key(item: &Value) -> (String, String) {
     let metadata = &item["metadata"];
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
@@ -464,12 +527,21 @@ fn transport_failure(e: &kube::Error, timeout: Duration) -> Failure {
         return Failure::Timeout(timeout);
     }
     let text = innermost.to_string();
+    if let Some(tls) = TlsFailure::of_alert_text(&text) {
+        return Failure::Tls(tls);
+    }
     if text.contains("before message completed") {
         Failure::Transport(format!("the answer was cut short ({text})"))
-    } else if text == "connection was not ready" {
+    } else if text == "connection was not ready"
+        || text == "channel closed"
+        || text == "connection closed"
+        || text.ends_with("because of a broken pipe")
+    {
         // TLS 1.3 completes the client's side of the handshake before the
         // server has checked its certificate: a server refusing it closes
-        // the connection, and its alert may lose the race with the request.
+        // the connection, and its alert may lose the race with the request
+        // (hyper says "not ready" over HTTP/1.1; over HTTP/2 the channel,
+        // the connection or the stream is closed, or the pipe broken).
         Failure::Transport(
             "the server closed the connection before answering (over TLS, a server that \
              refuses the client certificate closes it this way)"
@@ -546,6 +618,16 @@ mod tests {
         ));
         let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
         assert_eq!(TlsFailure::find(&reset), None);
+        // Over HTTP/2 only the alert's text arrives.
+        assert!(matches!(
+            TlsFailure::of_alert_text("received fatal alert: UnknownCA"),
+            Some(TlsFailure::ClientCertificateRefused { .. })
+        ));
+        assert!(matches!(
+            TlsFailure::of_alert_text("received fatal alert: CertificateRequired"),
+            Some(TlsFailure::ClientCertificateMissing { .. })
+        ));
+        assert_eq!(TlsFailure::of_alert_text("connection reset by peer"), None);
     }
 
     #[test]

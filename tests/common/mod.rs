@@ -24,9 +24,14 @@ pub fn driftctl(args: &[String]) -> Output {
     driftctl_env(args, &[])
 }
 
+/// Runs driftctl with `env` set. Each run has a discovery cache of its own
+/// (an empty `KUBECACHEDIR`) unless `env` names one: test servers come and
+/// go on reused ports, and no test reads another's cache or the user's.
 pub fn driftctl_env(args: &[String], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_driftctl"));
     cmd.current_dir(root()).args(args).env_remove("NO_COLOR");
+    let cache = tempfile::tempdir().expect("a temporary directory");
+    cmd.env("KUBECACHEDIR", cache.path());
     for (k, v) in env {
         cmd.env(k, v);
     }

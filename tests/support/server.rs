@@ -3,6 +3,8 @@
 //! answers (discovery, LISTs, cluster-wide LISTs as the union of the recorded
 //! namespaces, single objects from the lists), with switches to fail, delay,
 //! hang or cut answers short. Anything but a GET is refused and recorded.
+//! Over TLS it speaks HTTP/2 to clients that ask for it (ALPN), else
+//! HTTP/1.1, and counts the connections it accepts.
 #![allow(dead_code)]
 
 use super::tls::{self, ClientAuth};
@@ -219,6 +221,8 @@ pub struct Seen {
     /// Path and query.
     pub uri: String,
     pub authorization: Option<String>,
+    /// `HTTP/2.0` or `HTTP/1.1`.
+    pub version: String,
     /// The client certificate of the connection (TLS only).
     pub client_certificate: Option<CertificateDer<'static>>,
 }
@@ -243,6 +247,10 @@ struct State {
     tls: Option<ClientAuth>,
     /// Why TLS handshakes failed, as the server saw it.
     handshake_failures: Mutex<Vec<String>>,
+    /// Connections accepted (TCP), handshakes that failed included.
+    connections: std::sync::atomic::AtomicUsize,
+    /// Speak only HTTP/1.1 (and offer only it in TLS handshakes).
+    http1_only: bool,
 }
 
 pub struct ApiServer {
@@ -263,7 +271,17 @@ impl ApiServer {
         ApiServer::start_with(recording, Some(auth))
     }
 
+    /// Serves `recording` over TLS offering only HTTP/1.1, as a proxy in
+    /// front of an API server may.
+    pub fn start_tls_http1(recording: Recording) -> ApiServer {
+        ApiServer::start_inner(recording, Some(ClientAuth::None), true)
+    }
+
     fn start_with(recording: Recording, tls: Option<ClientAuth>) -> ApiServer {
+        ApiServer::start_inner(recording, tls, false)
+    }
+
+    fn start_inner(recording: Recording, tls: Option<ClientAuth>, http1_only: bool) -> ApiServer {
         let state = Arc::new(State {
             docs: recording.compile(),
             rules: Mutex::new(Vec::new()),
@@ -272,8 +290,17 @@ impl ApiServer {
             token: Mutex::new(None),
             tls,
             handshake_failures: Mutex::new(Vec::new()),
+            connections: std::sync::atomic::AtomicUsize::new(0),
+            http1_only,
         });
-        let acceptor = tls.map(|auth| tokio_rustls::TlsAcceptor::from(tls::server_config(auth)));
+        let protocols: &[&[u8]] = if http1_only {
+            &[b"http/1.1"]
+        } else {
+            &[b"h2", b"http/1.1"]
+        };
+        let acceptor = tls.map(|auth| {
+            tokio_rustls::TlsAcceptor::from(tls::server_config_offering(auth, protocols))
+        });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -289,6 +316,9 @@ impl ApiServer {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
+                served
+                    .connections
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let state = served.clone();
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
@@ -335,6 +365,13 @@ impl ApiServer {
             "http"
         };
         format!("{scheme}://{}", self.addr)
+    }
+
+    /// How many connections clients have opened so far.
+    pub fn connections(&self) -> usize {
+        self.state
+            .connections
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Why TLS handshakes failed so far, in the server's words.
@@ -464,12 +501,18 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let peer = Arc::new(peer);
+    let http1_only = state.http1_only;
     let service = hyper::service::service_fn(move |request| {
         let state = state.clone();
         let peer = peer.clone();
         async move { Ok::<_, std::convert::Infallible>(answer(&state, &peer, request).await) }
     });
-    let _ = hyper::server::conn::http1::Builder::new()
+    let mut builder =
+        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    if http1_only {
+        builder = builder.http1_only();
+    }
+    let _ = builder
         .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
         .await;
 }
@@ -539,12 +582,19 @@ async fn answer(
     let query = request.uri().query().unwrap_or_default().to_string();
     state.seen.lock().unwrap().push(Seen {
         method: request.method().to_string(),
-        uri: request.uri().to_string(),
+        // Over HTTP/2 the URI is absolute (scheme and authority): the path
+        // and query are what a request asks for either way.
+        uri: request
+            .uri()
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
         authorization: request
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .map(String::from),
+        version: format!("{:?}", request.version()),
         client_certificate: peer.certificate.clone(),
     });
     if request.method() != Method::GET {

@@ -55,8 +55,15 @@ fn ca_verifier() -> Arc<dyn ClientCertVerifier> {
         .unwrap()
 }
 
-/// The server's rustls setup: `server.crt` for 127.0.0.1 and localhost.
+/// The server's rustls setup: `server.crt` for 127.0.0.1 and localhost,
+/// offering HTTP/2 and HTTP/1.1 in the handshake as kube-apiserver does.
 pub fn server_config(auth: ClientAuth) -> Arc<ServerConfig> {
+    server_config_offering(auth, &[b"h2", b"http/1.1"])
+}
+
+/// [`server_config`] offering only `protocols` (ALPN), e.g. HTTP/1.1 alone,
+/// as some proxies in front of API servers do.
+pub fn server_config_offering(auth: ClientAuth, protocols: &[&[u8]]) -> Arc<ServerConfig> {
     let builder = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .unwrap();
@@ -69,7 +76,9 @@ pub fn server_config(auth: ClientAuth) -> Arc<ServerConfig> {
     };
     let chain = vec![certificate("server.crt")];
     let key = PrivateKeyDer::from_pem_file(file("server.key")).unwrap();
-    Arc::new(builder.with_single_cert(chain, key).unwrap())
+    let mut config = builder.with_single_cert(chain, key).unwrap();
+    config.alpn_protocols = protocols.iter().map(|p| p.to_vec()).collect();
+    Arc::new(config)
 }
 
 /// Whether `ca.crt` signed the client certificate chain `chain`.
