@@ -32,11 +32,10 @@ fn discovery(uris: &[String]) -> Vec<String> {
         .filter(|u| !u.contains('?'))
         .filter(|u| {
             let parts: Vec<&str> = u.trim_start_matches('/').split('/').collect();
-            match parts.as_slice() {
-                ["api"] | ["apis"] | ["api", _] => true,
-                ["apis", _, _] => true,
-                _ => false,
-            }
+            matches!(
+                parts.as_slice(),
+                ["api"] | ["apis"] | ["api", _] | ["apis", _, _]
+            )
         })
         .cloned()
         .collect()

@@ -450,7 +450,7 @@ impl LiveSource for Cluster {
             }
         }
         let mut state = LiveState::default();
-        let mut results = self.run(tasks, true)?;
+        let results = self.run(tasks, true)?;
         // A type the cached discovery serves that the server no longer
         // lists (its CRD removed): the cache is stale, and the server says why.
         let gone: BTreeSet<String> = results
