@@ -416,6 +416,7 @@ pub fn audit(
         });
     }
 
+    hide_substituted_secrets(&mut findings, &objects);
     let now = options.now.unwrap_or_else(jiff::Timestamp::now);
     let (findings, ignored_findings, delegated) = apply_rules(findings, &subjects, options, now);
     Ok(Report {
@@ -529,6 +530,44 @@ fn unread_children(
             })
         })
         .collect()
+}
+
+/// A finding on an object that Flux substituted Secret values into never
+/// shows them: Git's value has each replaced by its marker, and the live
+/// value of such a field (the same secret, or another) is a marker whole.
+fn hide_substituted_secrets(findings: &mut [Finding], objects: &[DesiredObject]) {
+    let secrets: HashMap<Identity, &[source::SecretValue]> = objects
+        .iter()
+        .filter(|o| !o.secrets.is_empty())
+        .map(|o| (o.object_ref().identity(), o.secrets.as_slice()))
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    for f in findings {
+        let Some(secrets) = secrets.get(&f.object.identity()) else {
+            continue;
+        };
+        let from_git = f
+            .desired
+            .as_mut()
+            .is_some_and(|v| source::hide_secret_values(v, secrets));
+        let Some(live) = &mut f.live else { continue };
+        if from_git {
+            let desired = f.desired.as_ref().map(Value::to_string).unwrap_or_default();
+            let secret = secrets
+                .iter()
+                .find(|s| desired.contains(&s.from))
+                .unwrap_or(&secrets[0]);
+            *live = Value::String(format!(
+                "{}the cluster, in a field Git fills from {})",
+                crate::model::HIDDEN_MARKER,
+                secret.from
+            ));
+        } else {
+            source::hide_secret_values(live, secrets);
+        }
+    }
 }
 
 /// The apps whose desired objects are in each namespace.

@@ -105,6 +105,7 @@ fn debug_log(desired: &[source::DesiredObject], report: &model::Report) {
 pub(crate) fn load_sources(
     args: &cli::SourceArgs,
     require_objects: bool,
+    lookup: Option<&mut source::apps::Lookup<'_>>,
 ) -> Result<(source::apps::Followed, Option<source::git::RevisionTree>)> {
     let (objects, tree) = load_paths(args, require_objects)?;
     if args.apps.no_follow {
@@ -131,7 +132,7 @@ pub(crate) fn load_sources(
             .collect::<Result<Vec<_>>>()?,
         None => args.paths.clone(),
     };
-    let followed = source::apps::follow(&paths, objects, &options)?;
+    let followed = source::apps::follow(&paths, objects, &options, lookup)?;
     Ok((followed, tree))
 }
 
@@ -248,7 +249,8 @@ fn diff(args: DiffArgs) -> Result<i32> {
             .collect()
     };
     let now = parse_now(args.now.as_deref())?;
-    let (followed, tree) = load_sources(&args.source, true)?;
+    let mut live = LazyLive::new(&args.live, args.source.verbose || args.source.debug);
+    let (followed, tree) = load_sources(&args.source, true, Some(&mut live.lookup()))?;
     let desired = followed.objects;
     let declared = source::declarations(&desired);
     let desired_for_debug = if args.source.debug {
@@ -256,7 +258,7 @@ fn diff(args: DiffArgs) -> Result<i32> {
     } else {
         Vec::new()
     };
-    let mut live = connect_live(&args.live, args.source.verbose || args.source.debug)?;
+    let mut live = live.connect()?;
     let mut options = audit_options(&args.source, &args.rules, &desired, now, args.min_age)?;
     options.apps = followed.index;
     let mut report = audit::audit(desired, live.as_mut(), &options)?;
@@ -320,6 +322,43 @@ pub(crate) fn parse_now(text: Option<&str>) -> Result<Option<jiff::Timestamp>> {
 }
 
 /// The live source of `--live-snapshot`, else the cluster of the kubeconfig.
+/// The live side, connected when first needed: following apps reads
+/// `substituteFrom` objects that Git does not declare, the audit the rest.
+pub(crate) struct LazyLive<'a> {
+    args: &'a cli::LiveArgs,
+    verbose: bool,
+    live: Option<Box<dyn live::LiveSource>>,
+}
+
+impl<'a> LazyLive<'a> {
+    pub(crate) fn new(args: &'a cli::LiveArgs, verbose: bool) -> LazyLive<'a> {
+        LazyLive {
+            args,
+            verbose,
+            live: None,
+        }
+    }
+
+    fn get(&mut self) -> Result<&mut dyn live::LiveSource> {
+        if self.live.is_none() {
+            self.live = Some(connect_live(self.args, self.verbose)?);
+        }
+        Ok(self.live.as_mut().expect("just connected").as_mut())
+    }
+
+    /// Reads a ConfigMap or Secret by name, for following apps.
+    pub(crate) fn lookup(
+        &mut self,
+    ) -> impl FnMut(&str, &str, &str) -> Result<source::apps::Found> + '_ {
+        |kind, namespace, name| self.get()?.lookup(kind, namespace, name)
+    }
+
+    pub(crate) fn connect(mut self) -> Result<Box<dyn live::LiveSource>> {
+        self.get()?;
+        Ok(self.live.expect("just connected"))
+    }
+}
+
 pub(crate) fn connect_live(
     args: &cli::LiveArgs,
     verbose: bool,
@@ -410,14 +449,20 @@ pub(crate) fn audit_options(
 }
 
 fn render(args: RenderArgs) -> Result<i32> {
-    let (followed, _tree) = load_sources(&args.source, false)?;
+    let (followed, _tree) = load_sources(&args.source, false, None)?;
     let desired = followed.objects;
     // Printed in full or not at all: an object that cannot be printed is an
     // error before anything reaches stdout.
     let mut out = Vec::with_capacity(4096);
     for object in &desired {
         out.extend_from_slice(b"---\n");
-        serde_yaml::to_writer(&mut out, &object.value).context("cannot print an object")?;
+        if object.secrets.is_empty() {
+            serde_yaml::to_writer(&mut out, &object.value).context("cannot print an object")?;
+        } else {
+            let mut value = object.value.clone();
+            source::hide_secret_values(&mut value, &object.secrets);
+            serde_yaml::to_writer(&mut out, &value).context("cannot print an object")?;
+        }
     }
     // The process ends here: handing every object back to the allocator one
     // by one is work nobody waits for.

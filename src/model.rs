@@ -192,6 +192,21 @@ pub struct SourceLocation {
     pub date: Option<String>,
 }
 
+/// A ConfigMap or Secret asked of the live side by name (Flux's
+/// `substituteFrom` when Git does not declare it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    Object(Value),
+    /// The cluster (or snapshot of its kind) has no such object.
+    Absent,
+    /// It cannot be read, and why (forbidden, not in the snapshot).
+    Unreadable(String),
+}
+
+/// How a value substituted from a Secret is shown instead of itself:
+/// `(hidden: value from Secret NAMESPACE/NAME key KEY)`.
+pub const HIDDEN_MARKER: &str = "(hidden: value from ";
+
 /// One difference between Git and the cluster, classified and attributed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {

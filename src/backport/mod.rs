@@ -108,6 +108,13 @@ fn refusal(finding: &Finding) -> Option<String> {
             "generated from {owner}: Git declares the owner, and its controller rewrites this object"
         ));
     }
+    let hidden = |v: &Option<serde_json::Value>| {
+        v.as_ref()
+            .is_some_and(|v| v.to_string().contains(crate::model::HIDDEN_MARKER))
+    };
+    if hidden(&finding.desired) || hidden(&finding.live) {
+        return Some("a value substituted from a Secret is never written anywhere".into());
+    }
     Some(match finding.category {
         Category::Secret => "a Secret value is never written anywhere".into(),
         Category::Missing => "a missing object is a revert (apply Git), not a backport".into(),
@@ -133,7 +140,11 @@ fn audit_tree(
     live: &mut dyn crate::live::LiveSource,
     now: Option<jiff::Timestamp>,
 ) -> Result<(Report, crate::source::Declarations)> {
-    let (followed, _) = crate::load_sources(&args.source, true)?;
+    let (followed, _) = {
+        let mut lookup =
+            |kind: &str, namespace: &str, name: &str| live.lookup(kind, namespace, name);
+        crate::load_sources(&args.source, true, Some(&mut lookup))?
+    };
     let desired = followed.objects;
     let declared = crate::source::declarations(&desired);
     let mut options = crate::audit_options(&args.source, &args.rules, &desired, now, None)?;

@@ -4,8 +4,8 @@
 
 use super::cache::DiskCache;
 use super::discovery::{Discovery, Resource};
-use super::request::{Api, CallError, Failure, TlsFailure};
-use super::{LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
+use super::request::{Api, CallError, Failure, Retry, TlsFailure};
+use super::{Found, LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
 use anyhow::{Context, Result, anyhow};
 use kube::config::{InClusterError, KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
@@ -561,6 +561,28 @@ impl LiveSource for Cluster {
             }
         }
         Ok(state)
+    }
+
+    fn lookup(&mut self, kind: &str, namespace: &str, name: &str) -> Result<Found> {
+        let resource = match kind {
+            "ConfigMap" => "configmaps",
+            "Secret" => "secrets",
+            other => return Ok(Found::Unreadable(format!("{other} is not read by name"))),
+        };
+        let path = format!("/api/v1/namespaces/{namespace}/{resource}/{name}");
+        let api = self.api.clone();
+        let answer = self
+            .runtime
+            .block_on(async { api.get_json::<Value>(&path, Retry::All).await });
+        match answer {
+            Ok(object) => Ok(Found::Object(object)),
+            Err(e) if e.failure.code() == Some(404) => Ok(Found::Absent),
+            Err(e) if e.failure.code() == Some(401) => Err(anyhow!(
+                "the cluster at {} rejected the credentials: {e}",
+                api.server
+            )),
+            Err(e) => Ok(Found::Unreadable(e.to_string())),
+        }
     }
 
     fn default_namespace(&self) -> Option<String> {

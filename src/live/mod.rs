@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod request;
 pub mod snapshot;
 
+pub use crate::model::Found;
 use anyhow::Result;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -78,6 +79,14 @@ pub trait LiveSource {
     /// snapshot may return objects of any type.
     fn fetch_tracked(&mut self, types: &[TypeQuery], label: &str, value: &str)
     -> Result<LiveState>;
+
+    /// One core/v1 object by kind, namespace and name (a ConfigMap or
+    /// Secret that Flux's `substituteFrom` names and Git does not declare).
+    fn lookup(&mut self, kind: &str, _namespace: &str, _name: &str) -> Result<Found> {
+        Ok(Found::Unreadable(format!(
+            "this live source cannot read {kind}s"
+        )))
+    }
 
     /// The namespace for namespaced objects that declare none, when the
     /// user gave no `--namespace` (a kubeconfig context's namespace).

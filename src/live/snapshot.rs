@@ -2,7 +2,7 @@
 //! multi-document stream), managedFields kept: offline audits, incident
 //! tickets, tests.
 
-use super::{LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
+use super::{Found, LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
 use crate::model::{GroupKind, ObjectRef, group_of};
 use crate::source::yaml;
 use anyhow::{Result, bail};
@@ -180,6 +180,25 @@ impl Snapshot {
 }
 
 impl LiveSource for Snapshot {
+    fn lookup(&mut self, kind: &str, namespace: &str, name: &str) -> Result<Found> {
+        let of_kind = |o: &&Value| o["apiVersion"] == "v1" && o["kind"] == kind;
+        if let Some(found) = self
+            .objects
+            .iter()
+            .filter(of_kind)
+            .find(|o| o["metadata"]["namespace"] == namespace && o["metadata"]["name"] == name)
+        {
+            return Ok(Found::Object(found.clone()));
+        }
+        Ok(if self.objects.iter().any(|o| of_kind(&o)) {
+            Found::Absent
+        } else {
+            Found::Unreadable(format!(
+                "the snapshot holds no {kind}: its `kubectl get` did not list them"
+            ))
+        })
+    }
+
     fn scope(&mut self, api_version: &str, kind: &str) -> Result<Scope> {
         let group = group_of(api_version);
         if let Some(scope) = self.crd_scopes.get(&GroupKind::new(group, kind)) {

@@ -75,6 +75,7 @@ pub fn render(dir: &Path, verbose: bool) -> Result<Vec<DesiredObject>> {
                 source,
                 patches,
                 values: Vec::new(),
+                secrets: Vec::new(),
             });
         }
     }

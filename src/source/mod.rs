@@ -28,6 +28,59 @@ pub struct DesiredObject {
     /// Values a kustomization field set (`images:`, `replicas:`) and the
     /// line declaring each, oldest first (native rendering only).
     pub values: Vec<(FieldPath, SourceLocation)>,
+    /// Values substituted into it from a Secret (Flux `postBuild`): hidden
+    /// wherever the object or a finding on it is printed.
+    pub secrets: Vec<SecretValue>,
+}
+
+/// A value taken from a Secret's key into another object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretValue {
+    pub value: String,
+    /// `Secret NAMESPACE/NAME key KEY`, for the marker that replaces it.
+    pub from: String,
+}
+
+impl SecretValue {
+    /// What is printed instead of the value.
+    pub fn marker(&self) -> String {
+        format!("{}{})", crate::model::HIDDEN_MARKER, self.from)
+    }
+}
+
+/// Replaces, in every string of `value`, each of `secrets` with its marker;
+/// true when something was replaced.
+pub fn hide_secret_values(value: &mut Value, secrets: &[SecretValue]) -> bool {
+    match value {
+        Value::String(text) => {
+            let mut hidden = false;
+            for secret in secrets.iter().filter(|s| !s.value.is_empty()) {
+                if text.contains(&secret.value) {
+                    *text = text.replace(&secret.value, &secret.marker());
+                    hidden = true;
+                }
+            }
+            hidden
+        }
+        // `replicas: ${n}` with `n` from a Secret is read back as a number.
+        Value::Number(_) | Value::Bool(_) => {
+            let text = value.to_string();
+            match secrets.iter().find(|s| s.value == text) {
+                Some(secret) => {
+                    *value = Value::String(secret.marker());
+                    true
+                }
+                None => false,
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |hidden, v| hide_secret_values(v, secrets) | hidden),
+        Value::Object(map) => map
+            .values_mut()
+            .fold(false, |hidden, v| hide_secret_values(v, secrets) | hidden),
+        _ => false,
+    }
 }
 
 impl DesiredObject {

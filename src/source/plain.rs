@@ -150,6 +150,7 @@ pub fn read_file(path: &Path, _verbose: bool) -> Result<Vec<DesiredObject>> {
                 },
                 patches: Vec::new(),
                 values: Vec::new(),
+                secrets: Vec::new(),
             });
         }
     }

@@ -3,7 +3,7 @@
 //! `${var-default}`, and `$$` for a literal `$`. A bare `$var` and `$(VAR)`
 //! are left alone (Flux documents `$var` as the way to keep shell variables).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a text could not be substituted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +38,16 @@ pub fn check_names(vars: &BTreeMap<String, String>) -> Result<(), SubstError> {
 
 /// Expands every variable expression of `text` with `vars`.
 pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Result<String, SubstError> {
+    substitute_noting(text, vars, &mut BTreeSet::new())
+}
+
+/// [`substitute`], adding to `used` the name of every variable whose value
+/// went into the result (a default taken instead is not a use).
+pub fn substitute_noting(
+    text: &str,
+    vars: &BTreeMap<String, String>,
+    used: &mut BTreeSet<String>,
+) -> Result<String, SubstError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut line = 1;
@@ -62,7 +72,7 @@ pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Result<String,
             });
         };
         let body = &body_start[..end];
-        out.push_str(&expand(body, vars, line)?);
+        out.push_str(&expand(body, vars, line, used)?);
         rest = &body_start[end + 1..];
     }
     out.push_str(rest);
@@ -70,7 +80,12 @@ pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Result<String,
 }
 
 /// One `${...}` body.
-fn expand(body: &str, vars: &BTreeMap<String, String>, line: usize) -> Result<String, SubstError> {
+fn expand(
+    body: &str,
+    vars: &BTreeMap<String, String>,
+    line: usize,
+    used: &mut BTreeSet<String>,
+) -> Result<String, SubstError> {
     let name_len = body
         .char_indices()
         .find(|&(i, c)| !(c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit())))
@@ -97,7 +112,10 @@ fn expand(body: &str, vars: &BTreeMap<String, String>, line: usize) -> Result<St
     };
     match (value, default) {
         (Some(v), Some(d)) if v.is_empty() && when_empty => Ok(d.to_string()),
-        (Some(v), _) => Ok(v.clone()),
+        (Some(v), _) => {
+            used.insert(name.to_string());
+            Ok(v.clone())
+        }
         (None, Some(d)) => Ok(d.to_string()),
         (None, None) => Err(SubstError::Unset {
             name: name.to_string(),
@@ -205,5 +223,19 @@ mod tests {
             check_names(&vars(&[("ok", "1"), ("not-ok", "2")])),
             Err(SubstError::InvalidName("not-ok".into()))
         );
+    }
+
+    #[test]
+    fn a_variable_is_used_only_when_its_value_is_taken() {
+        let v = vars(&[("password", "hunter2"), ("empty", "")]);
+        let mut used = BTreeSet::new();
+        let out = substitute_noting(
+            "a: ${password}\nb: ${empty:=x}\nc: ${unset:-y}\nd: $${password}\n",
+            &v,
+            &mut used,
+        )
+        .unwrap();
+        assert_eq!(out, "a: hunter2\nb: x\nc: y\nd: ${password}\n");
+        assert_eq!(used.into_iter().collect::<Vec<_>>(), ["password"]);
     }
 }

@@ -4,13 +4,13 @@
 //! then post-build substitution, `commonMetadata` and Flux's owner labels.
 
 use super::envsubst::{self, SubstError};
-use super::{Declaration, Outcome, Repository};
+use super::{Declaration, Found, Lookup, Outcome, Repository};
 use crate::model::group_of;
-use crate::source::{DesiredObject, kustomization_file, kustomize, yaml};
+use crate::source::{DesiredObject, SecretValue, kustomization_file, kustomize, yaml};
 use anyhow::{Context, Result, bail};
 use base64::Engine;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub const TOOL: &str = "flux";
@@ -58,7 +58,12 @@ pub fn git_source(value: &Value, namespace: &str) -> Option<(String, String)> {
 }
 
 /// Renders the Kustomization `decl`, or says why it cannot be here.
-pub fn render(decl: &Declaration, repo: &Repository, known: &[DesiredObject]) -> Result<Outcome> {
+pub fn render(
+    decl: &Declaration,
+    repo: &Repository,
+    known: &[DesiredObject],
+    lookup: &mut Option<&mut Lookup>,
+) -> Result<Outcome> {
     let spec = &decl.value["spec"];
     let source = &spec["sourceRef"];
     let kind = source["kind"].as_str().unwrap_or("");
@@ -94,7 +99,7 @@ pub fn render(decl: &Declaration, repo: &Repository, known: &[DesiredObject]) ->
             }
         },
     };
-    let mut objects = match post_build(decl, objects, known)? {
+    let mut objects = match post_build(decl, objects, known, lookup)? {
         Ok(objects) => objects,
         Err(reason) => return Ok(Outcome::unchecked(reason)),
     };
@@ -222,15 +227,26 @@ fn scan(base: &Path, dir: &Path, out: &mut Vec<String>, depth: usize) -> Result<
     Ok(())
 }
 
+/// The variables of a Kustomization's `spec.postBuild`.
+#[derive(Default)]
+struct Variables {
+    values: BTreeMap<String, String>,
+    /// The variables taken from a Secret, and which Secret and key.
+    from_secret: BTreeMap<String, String>,
+}
+
 /// The variables of `spec.postBuild`: each `substituteFrom` in order (a
-/// later one wins), then `substitute` on top. `Err(reason)` when a source
-/// of variables cannot be read here.
+/// later one wins), then `substitute` on top. A ConfigMap or Secret comes
+/// from the same render when Git declares it, else from the cluster.
+/// `Err(reason)` when a source of variables cannot be read.
 fn variables(
     decl: &Declaration,
     known: &[DesiredObject],
-) -> Result<std::result::Result<BTreeMap<String, String>, String>> {
+    lookup: &mut Option<&mut Lookup>,
+) -> Result<std::result::Result<Variables, String>> {
     let post = &decl.value["spec"]["postBuild"];
-    let mut vars = BTreeMap::new();
+    let namespace = decl.app.namespace.as_str();
+    let mut vars = Variables::default();
     for reference in post["substituteFrom"].as_array().into_iter().flatten() {
         let kind = reference["kind"].as_str().unwrap_or("");
         let name = reference["name"].as_str().unwrap_or("");
@@ -245,16 +261,43 @@ fn variables(
             v["kind"] == kind
                 && v["apiVersion"] == "v1"
                 && v["metadata"]["name"] == name
-                && v["metadata"]["namespace"] == decl.app.namespace.as_str()
+                && v["metadata"]["namespace"] == namespace
         });
-        let Some(source) = declared else {
-            if optional {
-                continue;
+        let fetched;
+        let source = match (declared, lookup.as_mut()) {
+            (Some(source), _) => source,
+            (None, Some(lookup)) => match lookup(kind, namespace, name)? {
+                Found::Object(object) => {
+                    fetched = object;
+                    &fetched
+                }
+                Found::Absent if optional => continue,
+                // What an optional source would add cannot be known; going
+                // on without it errs towards findings, never towards silence.
+                Found::Unreadable(why) if optional => {
+                    eprintln!(
+                        "driftctl: note: {}: optional postBuild.substituteFrom {kind} {namespace}/{name} cannot be read ({why}); substituting without it, as Flux does when it is absent",
+                        decl.describe()
+                    );
+                    continue;
+                }
+                Found::Absent => {
+                    return Ok(Err(format!(
+                        "postBuild.substituteFrom {kind} {namespace}/{name} is declared neither in Git nor in the cluster (Flux would fail to build it)"
+                    )));
+                }
+                Found::Unreadable(why) => {
+                    return Ok(Err(format!(
+                        "postBuild.substituteFrom {kind} {namespace}/{name} is not declared in Git and cannot be read from the cluster: {why}"
+                    )));
+                }
+            },
+            (None, None) if optional => continue,
+            (None, None) => {
+                return Ok(Err(format!(
+                    "postBuild.substituteFrom {kind} {namespace}/{name} is not declared in Git, and this command reads no cluster"
+                )));
             }
-            return Ok(Err(format!(
-                "postBuild.substituteFrom {kind} {}/{name} is not declared in Git, and driftctl takes substitution variables from Git only",
-                decl.app.namespace
-            )));
         };
         for (key, value) in source["data"].as_object().into_iter().flatten() {
             let text = value.as_str().unwrap_or_default();
@@ -263,23 +306,20 @@ fn variables(
                     .decode(text)
                     .map_err(|_| {
                         anyhow::anyhow!(
-                            "{}: Secret {}/{name}: data.{key} is not base64",
+                            "{}: Secret {namespace}/{name}: data.{key} is not base64",
                             decl.describe(),
-                            decl.app.namespace
                         )
                     })?;
                 String::from_utf8_lossy(&bytes).into_owned()
             } else {
                 text.to_string()
             };
-            vars.insert(key.clone(), text.replace('\n', ""));
+            vars.set(key, text, kind, namespace, name);
         }
         if kind == "Secret" {
             for (key, value) in source["stringData"].as_object().into_iter().flatten() {
-                vars.insert(
-                    key.clone(),
-                    value.as_str().unwrap_or_default().replace('\n', ""),
-                );
+                let text = value.as_str().unwrap_or_default().to_string();
+                vars.set(key, text, kind, namespace, name);
             }
         }
     }
@@ -288,11 +328,26 @@ fn variables(
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        vars.insert(key.clone(), text.replace('\n', ""));
+        vars.from_secret.remove(key);
+        vars.values.insert(key.clone(), text.replace('\n', ""));
     }
-    envsubst::check_names(&vars)
+    envsubst::check_names(&vars.values)
         .map_err(|e| anyhow::anyhow!("{}: postBuild: {e}", decl.describe()))?;
     Ok(Ok(vars))
+}
+
+impl Variables {
+    fn set(&mut self, key: &str, text: String, kind: &str, namespace: &str, name: &str) {
+        if kind == "Secret" {
+            self.from_secret.insert(
+                key.to_string(),
+                format!("Secret {namespace}/{name} key {key}"),
+            );
+        } else {
+            self.from_secret.remove(key);
+        }
+        self.values.insert(key.to_string(), text.replace('\n', ""));
+    }
 }
 
 /// Post-build substitution, object by object: each is written as YAML,
@@ -302,11 +357,12 @@ fn post_build(
     decl: &Declaration,
     objects: Vec<DesiredObject>,
     known: &[DesiredObject],
+    lookup: &mut Option<&mut Lookup>,
 ) -> Result<std::result::Result<Vec<DesiredObject>, String>> {
     if decl.value["spec"].get("postBuild").is_none() {
         return Ok(Ok(objects));
     }
-    let vars = match variables(decl, known)? {
+    let vars = match variables(decl, known, lookup)? {
         Ok(vars) => vars,
         Err(reason) => return Ok(Err(reason)),
     };
@@ -329,7 +385,8 @@ fn post_build(
                 object.object_ref()
             )
         };
-        let expanded = match envsubst::substitute(&text, &vars) {
+        let mut used = BTreeSet::new();
+        let expanded = match envsubst::substitute_noting(&text, &vars.values, &mut used) {
             Ok(t) => t,
             Err(SubstError::Unset { name, .. }) => bail!(
                 "{}: variable ${{{name}}} is not set by postBuild.substitute or substituteFrom and has no default",
@@ -347,6 +404,14 @@ fn post_build(
             match doc {
                 Some(value) if value.is_object() => object.value = value,
                 _ => bail!("{}: substitution left no object", at()),
+            }
+            for name in &used {
+                if let Some(from) = vars.from_secret.get(name) {
+                    object.secrets.push(SecretValue {
+                        value: vars.values[name].clone(),
+                        from: from.clone(),
+                    });
+                }
             }
         }
         out.push(object);

@@ -25,6 +25,12 @@ pub struct FollowOptions {
     pub verbose: bool,
 }
 
+pub use crate::model::Found;
+
+/// Reads one core/v1 object (kind, namespace, name) from the cluster, for
+/// the ConfigMaps and Secrets of `substituteFrom` that Git does not declare.
+pub type Lookup<'a> = dyn FnMut(&str, &str, &str) -> Result<Found> + 'a;
+
 /// The desired objects once apps are followed.
 #[derive(Debug, Default)]
 pub struct Followed {
@@ -391,6 +397,7 @@ pub fn follow(
     paths: &[PathBuf],
     roots: Vec<DesiredObject>,
     options: &FollowOptions,
+    lookup: Option<&mut Lookup<'_>>,
 ) -> Result<Followed> {
     let root_decls = declarations(&roots);
     if root_decls.is_empty() {
@@ -414,6 +421,7 @@ pub fn follow(
         seen: HashMap::new(),
         index: AppIndex::default(),
         verbose: options.verbose,
+        lookup,
     };
     let mut queue: VecDeque<(Declaration, Option<AppRef>)> = VecDeque::new();
     let mut remaining = roots;
@@ -452,7 +460,7 @@ fn document_key(object: &DesiredObject) -> DocumentKey {
     )
 }
 
-struct State {
+struct State<'a, 'l> {
     repository: Repository,
     /// Every object rendered so far (substitution variables are looked up here).
     known: Vec<DesiredObject>,
@@ -462,9 +470,10 @@ struct State {
     seen: HashMap<AppRef, (SourceLocation, Option<AppRef>)>,
     index: AppIndex,
     verbose: bool,
+    lookup: Option<&'a mut Lookup<'l>>,
 }
 
-impl State {
+impl State<'_, '_> {
     /// Renders `decl` unless it was rendered already; errors on an app
     /// declared twice and on cycles.
     fn visit(&mut self, decl: &Declaration, by: Option<&AppRef>) -> Result<Vec<DesiredObject>> {
@@ -498,7 +507,7 @@ impl State {
         let outcome = if flux::is_helm_release(&decl.value) {
             Outcome::unchecked("a Helm release: driftctl does not render Helm charts".to_string())
         } else if flux::is_kustomization(&decl.value) {
-            flux::render(decl, &self.repository, &self.known)?
+            flux::render(decl, &self.repository, &self.known, &mut self.lookup)?
         } else {
             argocd::render(decl, &self.repository)?
         };

@@ -125,6 +125,7 @@ fn build_root(mut builder: Builder, root: loader::Root) -> Result<Vec<DesiredObj
                 source: r.origin,
                 patches,
                 values: r.values,
+                secrets: Vec::new(),
             }
         })
         .collect())
