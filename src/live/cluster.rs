@@ -573,7 +573,8 @@ impl LiveSource for Cluster {
         let api = self.api.clone();
         let answer = self
             .runtime
-            .block_on(async { api.get_json::<Value>(&path, Retry::All).await });
+            .block_on(async { api.get(&path, Retry::All).await })
+            .and_then(|body| super::request::parse_json::<Value>(&path, &body));
         match answer {
             Ok(object) => Ok(Found::Object(object)),
             Err(e) if e.failure.code() == Some(404) => Ok(Found::Absent),
