@@ -49,7 +49,7 @@ ratios, native_total, kubectl_total = [], 0.0, 0.0
 for root in roots:
     native, kubectl = [], []
     for _ in range(repeat):
-        native.append(timed([str(driftctl), "render", "--renderer", "native", root]))
+        native.append(timed([str(driftctl), "render", "--renderer", "native", "--show-secrets", root]))
         kubectl.append(timed(["kubectl", "kustomize", root]))
     n, k = statistics.median(native), statistics.median(kubectl)
     native_total += n

@@ -353,7 +353,7 @@ _driftctl() {
             return 0
             ;;
         driftctl__subcmd__render)
-            opts="-n -v -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --help"
+            opts="-n -v -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --show-secrets --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

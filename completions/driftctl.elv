@@ -74,6 +74,7 @@ set edit:completion:arg-completer[driftctl] = {|@words|
             cand --verbose 'Say what driftctl does (renderer used, requests made) on stderr'
             cand --debug 'Log every pipeline step on stderr (objects read, compared, findings); implies --verbose'
             cand --no-follow 'Audit only what PATHs render: do not follow the GitOps apps they declare'
+            cand --show-secrets 'Print Secrets'' data and stringData values (hidden by default, key names kept)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -82,6 +82,7 @@ complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l repo-url -d
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -s v -l verbose -d 'Say what driftctl does (renderer used, requests made) on stderr'
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l debug -d 'Log every pipeline step on stderr (objects read, compared, findings); implies --verbose'
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l no-follow -d 'Audit only what PATHs render: do not follow the GitOps apps they declare'
+complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l show-secrets -d 'Print Secrets\' data and stringData values (hidden by default, key names kept)'
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l renderer -d 'How to render kustomizations' -r -f -a "auto\t'Native renderer, falling back to an external kustomize when needed'
 native\t'Only the native renderer'

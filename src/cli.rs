@@ -234,6 +234,10 @@ pub struct BackportArgs {
 pub struct RenderArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+
+    /// Print Secrets' data and stringData values (hidden by default, key names kept).
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -244,6 +248,16 @@ pub enum Renderer {
     Native,
     /// `kustomize build` if on PATH, else `kubectl kustomize`.
     External,
+}
+
+impl From<Renderer> for crate::source::Renderer {
+    fn from(r: Renderer) -> Self {
+        match r {
+            Renderer::Auto => Self::Auto,
+            Renderer::Native => Self::Native,
+            Renderer::External => Self::External,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,7 +8,7 @@ use crate::managed_fields;
 use crate::model::ObjectRef;
 use crate::normalize;
 use crate::path::FieldPath;
-use crate::source::yaml;
+use crate::yaml;
 use serde_json::Value;
 
 /// The manifest loader: text checks, multi-document YAML, List expansion.

@@ -23,6 +23,7 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod source;
+pub mod yaml;
 
 use anyhow::{Context, Result, bail};
 use cli::{Cli, ColorChoice, Command, DiffArgs, OutputFormat, RenderArgs};
@@ -54,7 +55,7 @@ pub(crate) fn source_options(
     require_objects: bool,
 ) -> source::SourceOptions {
     source::SourceOptions {
-        renderer: args.renderer,
+        renderer: args.renderer.into(),
         verbose: args.verbose || args.debug,
         require_objects,
     }
@@ -423,9 +424,9 @@ pub(crate) fn audit_options(
         )?);
     }
     for file in &rules_args.argocd_apps {
-        let text = source::yaml::read_text(file)?;
+        let text = yaml::read_text(file)?;
         let name = file.display().to_string();
-        let apps: Vec<_> = source::yaml::parse_documents(&text, &name)?
+        let apps: Vec<_> = yaml::parse_documents(&text, &name)?
             .into_iter()
             .filter(|d| rules::is_argocd_application(&d.value))
             .collect();
@@ -450,25 +451,47 @@ pub(crate) fn audit_options(
 
 fn render(args: RenderArgs) -> Result<i32> {
     let (followed, _tree) = load_sources(&args.source, false, None)?;
-    let desired = followed.objects;
-    // Printed in full or not at all: an object that cannot be printed is an
-    // error before anything reaches stdout.
-    let mut out = Vec::with_capacity(4096);
-    for object in &desired {
-        out.extend_from_slice(b"---\n");
-        if object.secrets.is_empty() {
-            serde_yaml::to_writer(&mut out, &object.value).context("cannot print an object")?;
-        } else {
-            let mut value = object.value.clone();
-            source::hide_secret_values(&mut value, &object.secrets);
-            serde_yaml::to_writer(&mut out, &value).context("cannot print an object")?;
+    let mut desired = followed.objects;
+    for object in &mut desired {
+        // Values substituted from a cluster Secret are never printed.
+        if !object.secrets.is_empty() {
+            source::hide_secret_values(&mut object.value, &object.secrets);
+        }
+        if !args.show_secrets {
+            mask_secret_values(&mut object.value);
         }
     }
+    let out = yaml::to_string_documents(desired.iter().map(|o| &o.value));
     // The process ends here: handing every object back to the allocator one
     // by one is work nobody waits for.
     std::mem::forget(desired);
-    write_stdout(&out)?;
+    write_stdout(out.as_bytes())?;
     Ok(EXIT_CLEAN)
+}
+
+/// What `render` prints in place of each Secret value.
+pub const HIDDEN_SECRET_VALUE: &str =
+    "(hidden: driftctl render --show-secrets prints Secret values)";
+
+/// A Secret's `data` and `stringData` values replaced by
+/// [`HIDDEN_SECRET_VALUE`], key names kept.
+fn mask_secret_values(object: &mut serde_json::Value) {
+    let is_secret = object.get("kind").and_then(|k| k.as_str()) == Some("Secret")
+        && object.get("apiVersion").and_then(|v| v.as_str()) == Some("v1");
+    if !is_secret {
+        return;
+    }
+    for field in ["data", "stringData"] {
+        match object.get_mut(field) {
+            Some(serde_json::Value::Object(map)) => {
+                for value in map.values_mut() {
+                    *value = HIDDEN_SECRET_VALUE.into();
+                }
+            }
+            Some(serde_json::Value::Null) | None => {}
+            Some(other) => *other = HIDDEN_SECRET_VALUE.into(),
+        }
+    }
 }
 
 /// Writes to stdout; a closed pipe (`driftctl diff | head`) is not an error.

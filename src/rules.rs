@@ -327,17 +327,29 @@ pub struct Rules {
     pub delegate: Vec<Rule>,
 }
 
+/// The line of the field a deserialization error names (`unknown field
+/// `pathz``, `invalid type ... for key `x``), when the text spells it once.
+fn line_of_field(text: &str, message: &str) -> Option<usize> {
+    let field = message.split('`').nth(1)?;
+    let mut lines = text.lines().enumerate().filter(|(_, l)| {
+        let l = l.trim_start().trim_start_matches("- ");
+        l.starts_with(&format!("{field}:")) || l.starts_with(&format!("\"{field}\":"))
+    });
+    let (first, _) = lines.next()?;
+    lines.next().is_none().then_some(first + 1)
+}
+
 impl Rules {
     pub fn load(path: &Path) -> Result<Rules> {
-        let text = crate::source::yaml::read_text(path)?;
+        let text = crate::yaml::read_text(path)?;
         let name = path.display().to_string();
         let file: ConfigFile = if text.trim().is_empty() {
             ConfigFile::default()
         } else {
-            serde_yaml::from_str(&text).map_err(|e| {
-                let at = e
-                    .location()
-                    .map(|l| format!(":{}", l.line()))
+            let value = crate::yaml::from_str(&text, &name)?;
+            serde_json::from_value(value).map_err(|e| {
+                let at = line_of_field(&text, &e.to_string())
+                    .map(|l| format!(":{l}"))
                     .unwrap_or_default();
                 anyhow::anyhow!("{name}{at}: invalid driftctl config: {e}")
             })?
@@ -486,12 +498,15 @@ mod tests {
         assert!(!rule.matches(&target(&other, &labels, &env)));
     }
 
+    fn spec(text: &str) -> RuleSpec {
+        serde_json::from_value(crate::yaml::from_str(text, "t").unwrap()).unwrap()
+    }
+
     #[test]
     fn label_selectors_select_objects() {
-        let spec: RuleSpec = serde_yaml::from_str(
+        let spec: RuleSpec = spec(
             "labelSelector:\n  matchLabels: {team: risk}\n  matchExpressions:\n  - {key: tier, operator: NotIn, values: [db]}\n",
-        )
-        .unwrap();
+        );
         let rule = Rule::compile(&spec, "t".into()).unwrap();
         let object = deployment();
         let yes = json!({"team": "risk", "tier": "web"});
@@ -573,7 +588,7 @@ mod tests {
     #[test]
     fn invalid_rules_say_what_is_wrong() {
         let bad = |yaml: &str| {
-            let spec: RuleSpec = serde_yaml::from_str(yaml).unwrap();
+            let spec: RuleSpec = spec(yaml);
             Rule::compile(&spec, "t".into()).unwrap_err()
         };
         assert!(bad("paths: ['a..b']").contains("paths"));
@@ -583,7 +598,7 @@ mod tests {
             bad("labelSelector: {matchExpressions: [{key: a, operator: Maybe}]}").contains("Maybe")
         );
         assert!(
-            serde_yaml::from_str::<RuleSpec>("pathz: [a]")
+            serde_json::from_value::<RuleSpec>(crate::yaml::from_str("pathz: [a]", "t").unwrap())
                 .unwrap_err()
                 .to_string()
                 .contains("unknown field `pathz`")

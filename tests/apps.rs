@@ -99,8 +99,10 @@ fn flux_apps_are_rendered_with_their_variables_and_owner_labels() {
         "fixtures/flux-apps/git/clusters/production",
     ]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&out.stdout)
-        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+    let docs: Vec<Value> = driftctl::yaml::parse_documents(&out.stdout, "render")
+        .unwrap()
+        .into_iter()
+        .map(|d| d.value)
         .collect();
     let find = |kind: &str, name: &str| {
         docs.iter()
@@ -222,9 +224,10 @@ fn argocd_app_of_apps_drifted() {
     let out = argocd("drifted", &["-o", "json"]);
     check_findings_in("argocd-apps", "drifted", &out.stdout, out.code);
     let report = json(&out);
-    let expected: Value = serde_yaml::from_str(
+    let expected: Value = driftctl::yaml::from_str(
         &std::fs::read_to_string(common::root().join("fixtures/argocd-apps/expected/drifted.yaml"))
             .unwrap(),
+        "drifted.yaml",
     )
     .unwrap();
     for e in expected["findings"].as_array().unwrap() {

@@ -68,9 +68,10 @@ const CASES: &[(&str, &str, &str)] = &[
 ];
 
 fn parse_stream(text: &str) -> Vec<Value> {
-    let mut docs: Vec<Value> = serde_yaml::Deserializer::from_str(text)
-        .map(|d| serde::Deserialize::deserialize(d).unwrap())
-        .filter(|d: &Value| !d.is_null())
+    let mut docs: Vec<Value> = driftctl::yaml::parse_documents(text, "render")
+        .unwrap()
+        .into_iter()
+        .map(|d| d.value)
         .collect();
     docs.sort_by_key(|d| format!("{}/{}", d["kind"], d["metadata"]["name"]));
     docs

@@ -91,11 +91,8 @@ fn snapshots(dir: &Path) -> Vec<std::path::PathBuf> {
 fn live_objects(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut objects = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(&text) {
-        let value: Value = match serde::Deserialize::deserialize(doc) {
-            Ok(v) => v,
-            Err(_) => continue,
-        };
+    let docs = driftctl::yaml::parse_documents(&text, &path.display().to_string()).unwrap();
+    for value in docs.into_iter().map(|d| d.value) {
         match value.get("items").and_then(Value::as_array) {
             Some(items)
                 if value

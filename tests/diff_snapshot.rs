@@ -40,7 +40,7 @@ fn the_findings_checker_names_what_is_missed_and_what_is_unexpected() {
     replicas["path"] = "spec.replicasX".into();
     let text =
         std::fs::read_to_string(root().join("fixtures/ml-platform/expected/drifted.yaml")).unwrap();
-    let expected: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let expected = driftctl::yaml::from_str(&text, "drifted.yaml").unwrap();
     let problems = problems_of(&expected, &report, Some(0));
     assert_eq!(
         problems,

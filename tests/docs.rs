@@ -6,7 +6,7 @@ mod common;
 
 use clap::CommandFactory;
 use common::*;
-use serde_yaml::Value;
+use serde_json::Value;
 use std::collections::BTreeSet;
 
 fn guide() -> String {
@@ -39,11 +39,9 @@ fn yaml_documents(markdown: &str) -> Vec<Value> {
         if lang != "yaml" {
             continue;
         }
-        for doc in serde_yaml::Deserializer::from_str(&body) {
-            let value = <Value as serde::Deserialize>::deserialize(doc)
-                .unwrap_or_else(|e| panic!("a YAML block does not parse: {e}\n{body}"));
-            docs.push(value);
-        }
+        let parsed = driftctl::yaml::parse_documents(&body, "a ```yaml block")
+            .unwrap_or_else(|e| panic!("a YAML block does not parse: {e:#}\n{body}"));
+        docs.extend(parsed.into_iter().map(|d| d.value));
     }
     docs
 }
@@ -68,12 +66,12 @@ fn the_cluster_role_grants_only_get_list_watch() {
     let roles = of_kind(&docs, "ClusterRole");
     assert_eq!(roles.len(), 1, "one ClusterRole in the guide");
     let role = roles[0];
-    let rules = role["rules"].as_sequence().expect("the role has rules");
+    let rules = role["rules"].as_array().expect("the role has rules");
     assert!(!rules.is_empty());
     let allowed = ["get", "list", "watch"];
     let mut granted = BTreeSet::new();
     for rule in rules {
-        let verbs = rule["verbs"].as_sequence().expect("each rule names verbs");
+        let verbs = rule["verbs"].as_array().expect("each rule names verbs");
         assert!(!verbs.is_empty());
         for verb in verbs {
             let verb = verb.as_str().unwrap();
@@ -116,7 +114,7 @@ fn the_alert_rules_use_metrics_driftctl_prints_and_all_metrics_are_documented() 
         .iter()
         .find_map(|d| d.get("groups"))
         .expect("an alert rules file");
-    let rules = groups[0]["rules"].as_sequence().unwrap();
+    let rules = groups[0]["rules"].as_array().unwrap();
     // The alert on persisting drift: the age above a threshold.
     assert!(rules.iter().any(|r| {
         let expr = r["expr"].as_str().unwrap_or("");

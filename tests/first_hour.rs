@@ -54,7 +54,7 @@ fn status_page_deployment() -> Value {
         .split("\n---\n")
         .find(|d| d.contains("kind: Deployment"))
         .unwrap();
-    serde_yaml::from_str(yaml).unwrap()
+    driftctl::yaml::from_str(yaml, "status-page.yaml").unwrap()
 }
 
 #[test]
@@ -95,7 +95,7 @@ fn json_manifests_in_a_plain_directory_are_read() {
 fn a_document_that_is_not_quite_an_object_is_named_on_stderr_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let tree = dir.path().join("tree");
-    let deployment = serde_yaml::to_string(&status_page_deployment()).unwrap();
+    let deployment = driftctl::yaml::to_string(&status_page_deployment());
     let file = write(
         &tree,
         "app.yaml",
@@ -147,7 +147,7 @@ fn snapshot_without(dir: &Path, state: &str, kinds: &[&str]) -> std::path::PathB
         root().join(format!("fixtures/ml-platform/live/{state}/live.yaml")),
     )
     .unwrap();
-    let mut list: Value = serde_yaml::from_str(&text).unwrap();
+    let mut list: Value = driftctl::yaml::from_str(&text, "live.yaml").unwrap();
     list["items"]
         .as_array_mut()
         .unwrap()
@@ -224,7 +224,7 @@ fn a_snapshot_dump_inside_the_audited_directory_is_skipped_with_a_notice() {
     write(
         &tree,
         "status-page.yaml",
-        &serde_yaml::to_string(&status_page_deployment()).unwrap(),
+        &driftctl::yaml::to_string(&status_page_deployment()),
     );
     let dump = write(
         &tree,

@@ -175,14 +175,14 @@ fn yaml_report_holds_the_same_content_as_json() {
         let mut args = vec!["--output", "yaml"];
         args.extend_from_slice(extra);
         let out = driftctl(&demo_args(state, &args));
-        let from_yaml: Value = serde_yaml::from_str(&out.stdout).unwrap();
+        let from_yaml: Value = driftctl::yaml::from_str(&out.stdout, "report").unwrap();
         assert_eq!(from_yaml, json_report(state, extra), "{state} {extra:?}");
     }
     // Same exit codes as JSON too.
     let (_dir, args) = incomplete_args("yaml");
     let out = driftctl(&args);
     assert_eq!(out.code, 3);
-    let report: Value = serde_yaml::from_str(&out.stdout).unwrap();
+    let report: Value = driftctl::yaml::from_str(&out.stdout, "report").unwrap();
     assert_eq!(report["summary"]["complete"], false);
 }
 

@@ -1,12 +1,14 @@
 //! Conformance: every kustomization root of the kubeflow/manifests corpus
 //! (../shared/corpus/kubeflow-manifests) rendered natively by `driftctl
 //! render --renderer native` gives the objects kustomize v5.5.0 printed:
-//! the same objects, with the same content, in the same order.
+//! the same objects, with the same content, in the same order, as the
+//! project's reader parses both outputs and as a YAML 1.1 reader (PyYAML's,
+//! go-yaml v2's rules: `yes` and `12:30` are no strings there) parses both.
 
 mod common;
 
 use common::*;
-use driftctl::source::yaml;
+use driftctl::yaml;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -69,8 +71,8 @@ fn short(v: &Value) -> String {
     }
 }
 
-fn documents(text: &str, name: &str) -> Result<Vec<Value>, String> {
-    yaml::parse_documents(text, name)
+fn documents(text: &str, name: &str, dialect: yaml::Dialect) -> Result<Vec<Value>, String> {
+    yaml::parse_documents_as(text, name, dialect)
         .map(|docs| docs.into_iter().map(|d| d.value).collect())
         .map_err(|e| format!("{e:#}"))
 }
@@ -79,7 +81,7 @@ fn documents(text: &str, name: &str) -> Result<Vec<Value>, String> {
 fn check(tree: &Path, rendered: &Path, root: &str) -> Option<String> {
     let out = Command::new(env!("CARGO_BIN_EXE_driftctl"))
         .current_dir(tree)
-        .args(["render", "--renderer", "native", root])
+        .args(["render", "--renderer", "native", "--show-secrets", root])
         .output()
         .expect("driftctl runs");
     if !out.status.success() {
@@ -89,13 +91,27 @@ fn check(tree: &Path, rendered: &Path, root: &str) -> Option<String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    let ours = match documents(&String::from_utf8_lossy(&out.stdout), "driftctl render") {
+    let file = rendered.join(format!("{}.yaml", root.replace('/', "_")));
+    let text = std::fs::read_to_string(&file).expect("rendered file exists");
+    let ours = String::from_utf8_lossy(&out.stdout);
+    [yaml::Dialect::Kubectl, yaml::Dialect::Yaml11]
+        .into_iter()
+        .find_map(|dialect| {
+            same_objects(&ours, &text, &file, dialect)
+                .map(|why| format!("{dialect:?} reader: {why}"))
+        })
+}
+
+/// None when `ours` and kustomize's `text` are the same objects as `dialect` reads them.
+fn same_objects(ours: &str, text: &str, file: &Path, dialect: yaml::Dialect) -> Option<String> {
+    let ours = match documents(ours, "driftctl render", dialect) {
         Ok(d) => d,
         Err(e) => return Some(format!("driftctl's output does not parse: {e}")),
     };
-    let file = rendered.join(format!("{}.yaml", root.replace('/', "_")));
-    let text = std::fs::read_to_string(&file).expect("rendered file exists");
-    let want = documents(&text, &file.display().to_string()).expect("kustomize's output parses");
+    let want = match documents(text, &file.display().to_string(), dialect) {
+        Ok(d) => d,
+        Err(e) => return Some(format!("kustomize's output does not parse: {e}")),
+    };
     for (i, (a, b)) in ours.iter().zip(&want).enumerate() {
         if identity(a) != identity(b) {
             return Some(format!(

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use driftctl::source::yaml;
+use driftctl::yaml;
 use serde_json::Value;
 use std::path::Path;
 

@@ -225,15 +225,15 @@ fn invalid_rules_exit_2_naming_file_rule_and_problem() {
 }
 
 /// (kind, name, edit) of one object of the snapshot.
-type Edit<'a> = (&'a str, &'a str, &'a dyn Fn(&mut serde_yaml::Value));
+type Edit<'a> = (&'a str, &'a str, &'a dyn Fn(&mut serde_json::Value));
 
 /// The drifted snapshot with each edit applied to its object, and `extra`
 /// objects added.
 fn edited_snapshot(dir: &Path, edits: &[Edit], extra: &[&str]) -> String {
     let text = std::fs::read_to_string(root().join("fixtures/ml-platform/live/drifted/live.yaml"))
         .unwrap();
-    let mut list: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-    let items = list["items"].as_sequence_mut().unwrap();
+    let mut list = driftctl::yaml::from_str(&text, "live.yaml").unwrap();
+    let items = list["items"].as_array_mut().unwrap();
     for item in items.iter_mut() {
         for (kind, name, edit) in edits {
             if item["kind"].as_str() == Some(kind)
@@ -244,21 +244,21 @@ fn edited_snapshot(dir: &Path, edits: &[Edit], extra: &[&str]) -> String {
         }
     }
     for doc in extra {
-        items.push(serde_yaml::from_str(doc).unwrap());
+        items.push(driftctl::yaml::from_str(doc, "extra").unwrap());
     }
     let path = dir.join("live.yaml");
-    std::fs::write(&path, serde_yaml::to_string(&list).unwrap()).unwrap();
+    std::fs::write(&path, driftctl::yaml::to_string(&list)).unwrap();
     path.display().to_string()
 }
 
-fn annotate(key: &'static str, value: &'static str) -> impl Fn(&mut serde_yaml::Value) {
+fn annotate(key: &'static str, value: &'static str) -> impl Fn(&mut serde_json::Value) {
     move |item| {
-        let metadata = item["metadata"].as_mapping_mut().unwrap();
+        let metadata = item["metadata"].as_object_mut().unwrap();
         let annotations = metadata
-            .entry("annotations".into())
-            .or_insert_with(|| serde_yaml::Value::Mapping(Default::default()));
+            .entry("annotations")
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
         annotations
-            .as_mapping_mut()
+            .as_object_mut()
             .unwrap()
             .insert(key.into(), value.into());
     }

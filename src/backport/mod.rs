@@ -48,7 +48,7 @@ pub fn run(args: BackportArgs) -> Result<i32> {
     let mut live = crate::connect_live(&args.live, verbose)?;
     let mut audit =
         |overlay: HashMap<PathBuf, String>| -> Result<(Report, crate::source::Declarations)> {
-            crate::source::yaml::with_overlay(overlay, || audit_tree(&args, live.as_mut(), now))
+            crate::yaml::with_overlay(overlay, || audit_tree(&args, live.as_mut(), now))
         };
     let (report, declared) = audit(HashMap::new())?;
     if !report.complete() {

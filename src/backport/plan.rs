@@ -29,7 +29,7 @@ pub struct Files {
 impl Files {
     pub fn get(&mut self, path: &Path) -> Result<(&str, &[Doc]), String> {
         let entry = self.texts.entry(path.to_path_buf()).or_insert_with(|| {
-            let text = crate::source::yaml::read_text(path).map_err(|e| format!("{e:#}"))?;
+            let text = crate::yaml::read_text(path).map_err(|e| format!("{e:#}"))?;
             let docs = tree::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok((text, docs))
         });

@@ -4,7 +4,7 @@
 
 use super::{Found, LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
 use crate::model::{GroupKind, ObjectRef, group_of};
-use crate::source::yaml;
+use crate::yaml;
 use anyhow::{Result, bail};
 use serde_json::Value;
 use std::collections::HashMap;

@@ -115,7 +115,7 @@ pub fn one_line(value: &Value) -> String {
 pub fn block(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        other => serde_yaml::to_string(other).unwrap_or_default(),
+        other => crate::yaml::to_string(other),
     }
 }
 

@@ -5,6 +5,5 @@ use super::json;
 use crate::model::Report;
 
 pub fn render(report: &Report, show_ignored: bool) -> String {
-    serde_yaml::to_string(&json::to_value(report, show_ignored))
-        .expect("JSON values serialize as YAML")
+    crate::yaml::to_string(&json::to_value(report, show_ignored))
 }

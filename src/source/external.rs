@@ -1,8 +1,9 @@
 //! Kustomizations rendered by an external binary: `kustomize build` when it is
 //! on PATH, else `kubectl kustomize`.
 
-use super::{DesiredObject, locate, yaml};
+use super::{DesiredObject, locate};
 use crate::model::{ObjectRef, SourceLocation};
+use crate::yaml;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,9 +3,10 @@
 //! each rendered object is matched to the document (or generator) it came from
 //! by kind and name (allowing for name prefixes, suffixes and hash suffixes).
 
-use super::{kustomization_file, yaml};
+use super::kustomization_file;
 use crate::model::{ObjectRef, SourceLocation};
 use crate::path::{FieldPath, Segment};
+use crate::yaml;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -8,9 +8,7 @@ pub mod kustomize;
 pub mod locate;
 pub mod plain;
 pub mod skip;
-pub mod yaml;
 
-use crate::cli::Renderer;
 use crate::model::{ObjectRef, SourceLocation};
 use crate::path::FieldPath;
 use anyhow::{Result, bail};
@@ -99,6 +97,17 @@ pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
         .iter()
         .map(|name| dir.join(name))
         .find(|path| path.is_file())
+}
+
+/// How kustomizations are rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renderer {
+    /// Native, falling back to an external kustomize when needed.
+    Auto,
+    /// Only the native renderer.
+    Native,
+    /// `kustomize build` if on PATH, else `kubectl kustomize`.
+    External,
 }
 
 /// How sources are read and rendered.
@@ -321,7 +330,7 @@ pub fn locate_values(findings: &mut [crate::model::Finding], declared: &Declarat
             };
             let text = texts
                 .entry(candidate.file.clone())
-                .or_insert_with(|| yaml::read_text(Path::new(&candidate.file)).ok());
+                .or_insert_with(|| crate::yaml::read_text(Path::new(&candidate.file)).ok());
             if let Some(line) = text
                 .as_deref()
                 .and_then(|t| locate::value_line(t, doc_line, &path))

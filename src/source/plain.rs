@@ -4,8 +4,9 @@
 //! kustomization is rendered as one unit (as Flux does), so the patch files
 //! inside it are never mistaken for objects.
 
-use super::{DesiredObject, SourceOptions, kustomization_file, render_kustomization, skip, yaml};
+use super::{DesiredObject, SourceOptions, kustomization_file, render_kustomization, skip};
 use crate::model::{ObjectRef, SourceLocation};
+use crate::yaml;
 use anyhow::{Context, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -101,8 +101,8 @@ pub fn findings_problems(fixture: &str, expected: &str, json: &str, code: i32) -
     let path = root().join(format!("fixtures/{fixture}/expected/{expected}.yaml"));
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let expected: serde_yaml::Value = serde_yaml::from_str(&text)
-        .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+    let expected = driftctl::yaml::from_str(&text, &path.display().to_string())
+        .unwrap_or_else(|e| panic!("{e:#}"));
     let actual: serde_json::Value = serde_json::from_str(json)
         .unwrap_or_else(|e| panic!("the report is not JSON ({e}):\n{json}"));
     problems_of(&expected, &actual, Some(code))
@@ -119,12 +119,10 @@ pub fn findings_problems(fixture: &str, expected: &str, json: &str, code: i32) -
 /// `spec.sessionAffinity`), and the expected manager, when it names one,
 /// equals the reported manager.
 pub fn problems_of(
-    expected: &serde_yaml::Value,
+    expected: &serde_json::Value,
     actual: &serde_json::Value,
     code: Option<i32>,
 ) -> Vec<String> {
-    let expected: serde_json::Value =
-        serde_json::to_value(expected).expect("YAML converts to JSON values");
     let empty = Vec::new();
     let findings = match actual {
         serde_json::Value::Array(list) => list,
@@ -237,9 +235,9 @@ fn text_or_dash(v: &serde_json::Value) -> String {
 pub fn secrets_never_shown() -> Vec<String> {
     let text =
         std::fs::read_to_string(root().join("fixtures/ml-platform/expected/drifted.yaml")).unwrap();
-    let value: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let value = driftctl::yaml::from_str(&text, "drifted.yaml").unwrap();
     value["secretsNeverShown"]
-        .as_sequence()
+        .as_array()
         .unwrap()
         .iter()
         .map(|s| s.as_str().unwrap().to_string())

@@ -127,7 +127,7 @@ pub fn build(namespaces: usize, sets: usize, tree: &Path) -> (Recording, usize) 
         declared += documents.len();
         let text: String = documents
             .iter()
-            .map(|d| format!("---\n{}", serde_yaml::to_string(d).unwrap()))
+            .map(|d| format!("---\n{}", driftctl::yaml::to_string(d)))
             .collect();
         let file = tree.join(format!("{target}.yaml"));
         std::fs::write(&file, text)

@@ -6,7 +6,8 @@
 
 use super::{Declaration, Outcome, Repository};
 use crate::model::group_of;
-use crate::source::{DesiredObject, clean_path, kustomization_file, kustomize, plain, yaml};
+use crate::source::{DesiredObject, clean_path, kustomization_file, kustomize, plain};
+use crate::yaml;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
@@ -214,7 +215,7 @@ pub fn edit_kustomization(
     }
     let env = AppEnv { decl, destination };
     apply_edits(&mut k, options, &env, dir)?;
-    let text = serde_yaml::to_string(&k).context("cannot write the kustomization")?;
+    let text = yaml::to_string(&k);
     Ok(Some((file, text)))
 }
 

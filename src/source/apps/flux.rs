@@ -6,7 +6,8 @@
 use super::envsubst::{self, SubstError};
 use super::{Declaration, Found, Lookup, Outcome, Repository};
 use crate::model::group_of;
-use crate::source::{DesiredObject, SecretValue, kustomization_file, kustomize, yaml};
+use crate::source::{DesiredObject, SecretValue, kustomization_file, kustomize};
+use crate::yaml;
 use anyhow::{Context, Result, bail};
 use base64::Engine;
 use serde_json::{Map, Value, json};
@@ -174,7 +175,7 @@ fn kustomization_for(dir: &Path, spec: &Value) -> Result<Option<(PathBuf, String
     if !edited {
         return Ok(None);
     }
-    let text = serde_yaml::to_string(&k).context("cannot write the kustomization")?;
+    let text = yaml::to_string(&k);
     let file = file.unwrap_or_else(|| dir.join("kustomization.yaml"));
     Ok(Some((file, text)))
 }
@@ -376,7 +377,7 @@ fn post_build(
             out.push(object);
             continue;
         }
-        let text = serde_yaml::to_string(&object.value).context("cannot write an object")?;
+        let text = yaml::to_string(&object.value);
         let at = || {
             format!(
                 "{}: {} ({})",

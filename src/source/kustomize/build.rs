@@ -12,7 +12,8 @@ use super::resource::{Behavior, Resource};
 use super::transformers;
 use super::vars::{self, Var};
 use crate::model::{ObjectRef, SourceLocation};
-use crate::source::{clean_path, yaml};
+use crate::source::clean_path;
+use crate::yaml;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use std::path::Path;
@@ -168,7 +169,7 @@ pub fn read_kustomization(root: &Root) -> Result<(Kustomization, String)> {
         Some(text) => text.clone(),
         None => yaml::read_text(&root.file)?,
     };
-    let docs = yaml::parse_documents(&text, &name)?;
+    let docs = yaml::parse_documents_as(&text, &name, yaml::Dialect::Kustomize)?;
     let Some(doc) = docs.into_iter().next() else {
         bail!("{name}: the kustomization is empty");
     };
@@ -215,7 +216,7 @@ impl Builder {
         for entry in &k.configurations {
             let (path, text) = self.loader.read(root, "configurations", entry)?;
             let name = clean_path(&path).display().to_string();
-            for doc in yaml::parse_documents(&text, &name)? {
+            for doc in yaml::parse_documents_as(&text, &name, yaml::Dialect::Kustomize)? {
                 let c = TransformerConfig::parse(&doc.value).with_context(|| name.clone())?;
                 config.merge(&c).with_context(|| name.clone())?;
             }
@@ -223,7 +224,7 @@ impl Builder {
         for entry in &k.crds {
             let (path, text) = self.loader.read(root, "crds", entry)?;
             let name = clean_path(&path).display().to_string();
-            for doc in yaml::parse_documents(&text, &name)? {
+            for doc in yaml::parse_documents_as(&text, &name, yaml::Dialect::Kustomize)? {
                 config.merge(&super::crds::config_from_crd(&doc.value))?;
             }
         }
@@ -294,7 +295,7 @@ impl Builder {
                 Some(path) => {
                     let (file, text) = loader.read(root, "replacements", path)?;
                     let name = clean_path(&file).display().to_string();
-                    for doc in yaml::parse_documents(&text, &name)? {
+                    for doc in yaml::parse_documents_as(&text, &name, yaml::Dialect::Kustomize)? {
                         match doc.value {
                             Value::Array(items) => replacements.extend(items),
                             other => replacements.push(other),
@@ -319,10 +320,10 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
     let text = yaml::read_text(path)?;
     let name = clean_path(path).display().to_string();
     let docs = match super::empty::mark(&text)
-        .and_then(|marked| yaml::parse_documents(&marked, &name).ok())
+        .and_then(|marked| yaml::parse_documents_as(&marked, &name, yaml::Dialect::Kustomize).ok())
     {
         Some(docs) => docs,
-        None => yaml::parse_documents(&text, &name)?,
+        None => yaml::parse_documents_as(&text, &name, yaml::Dialect::Kustomize)?,
     };
     let mut out = Vec::new();
     for doc in docs {

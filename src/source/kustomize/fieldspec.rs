@@ -469,8 +469,7 @@ mod tests {
     #[test]
     fn the_fast_defaults_reader_agrees_with_the_yaml_parser() {
         let docs =
-            crate::source::yaml::parse_documents(include_str!("defaults.yaml"), "defaults.yaml")
-                .unwrap();
+            crate::yaml::parse_documents(include_str!("defaults.yaml"), "defaults.yaml").unwrap();
         let slow = TransformerConfig::parse(&docs[0].value).unwrap();
         let fast = parse_builtin(include_str!("defaults.yaml"));
         assert_eq!(format!("{slow:?}"), format!("{fast:?}"));

@@ -4,7 +4,8 @@
 //! outside the repository (the Git work tree holding the top kustomization).
 
 use super::kustomization::Unsupported;
-use crate::source::{clean_path, yaml};
+use crate::source::clean_path;
+use crate::yaml;
 use anyhow::{Context, Result, bail};
 use std::cell::RefCell;
 use std::collections::HashMap;

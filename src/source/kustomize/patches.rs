@@ -9,7 +9,8 @@ use super::resource::Resource;
 use super::selector::Selector;
 use super::smp;
 use crate::model::SourceLocation;
-use crate::source::{clean_path, yaml};
+use crate::source::clean_path;
+use crate::yaml;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 
@@ -47,7 +48,7 @@ fn load(
             root.file_name()
         ),
     };
-    let docs = yaml::parse_documents(&text, &name)?;
+    let docs = yaml::parse_documents_as(&text, &name, yaml::Dialect::Kustomize)?;
     Ok(docs
         .into_iter()
         .map(|d| PatchDoc {
