@@ -498,13 +498,13 @@ mod tests {
         assert!(!rule.matches(&target(&other, &labels, &env)));
     }
 
-    fn spec(text: &str) -> RuleSpec {
+    fn rule_spec(text: &str) -> RuleSpec {
         serde_json::from_value(crate::yaml::from_str(text, "t").unwrap()).unwrap()
     }
 
     #[test]
     fn label_selectors_select_objects() {
-        let spec: RuleSpec = spec(
+        let spec: RuleSpec = rule_spec(
             "labelSelector:\n  matchLabels: {team: risk}\n  matchExpressions:\n  - {key: tier, operator: NotIn, values: [db]}\n",
         );
         let rule = Rule::compile(&spec, "t".into()).unwrap();
@@ -557,8 +557,7 @@ mod tests {
 
     #[test]
     fn a_finding_reason_restricts_a_rule() {
-        let spec: RuleSpec =
-            serde_yaml::from_str("{reason: applier-owned, manager: kustomize-controller}").unwrap();
+        let spec: RuleSpec = rule_spec("{reason: applier-owned, manager: kustomize-controller}");
         let rule = Rule::compile(&spec, "t".into()).unwrap();
         assert!(!rule.whole_object());
         let object = deployment();
@@ -573,13 +572,12 @@ mod tests {
         assert!(!rule.matches(&t("kustomize-controller", None)));
         assert!(!rule.matches(&t("argocd-controller", Some(Reason::ApplierOwned))));
         // Alone, the reason covers every finding of that reason on the object.
-        let spec: RuleSpec =
-            serde_yaml::from_str("{kind: Deployment, reason: applier-owned}").unwrap();
+        let spec: RuleSpec = rule_spec("{kind: Deployment, reason: applier-owned}");
         let rule = Rule::compile(&spec, "t".into()).unwrap();
         assert!(rule.matches(&t("helm-controller", Some(Reason::ApplierOwned))));
         assert!(!rule.matches(&t("kubectl-set", None)));
         // Any other reason is only the rule's explanation.
-        let spec: RuleSpec = serde_yaml::from_str("{kind: Deployment, reason: runbook}").unwrap();
+        let spec: RuleSpec = rule_spec("{kind: Deployment, reason: runbook}");
         let rule = Rule::compile(&spec, "t".into()).unwrap();
         assert!(rule.whole_object());
         assert!(rule.matches(&t("kubectl-set", None)));
@@ -588,7 +586,7 @@ mod tests {
     #[test]
     fn invalid_rules_say_what_is_wrong() {
         let bad = |yaml: &str| {
-            let spec: RuleSpec = spec(yaml);
+            let spec: RuleSpec = rule_spec(yaml);
             Rule::compile(&spec, "t".into()).unwrap_err()
         };
         assert!(bad("paths: ['a..b']").contains("paths"));

@@ -96,10 +96,10 @@ fn sealed(state: &str, format: &str) -> Output {
 /// The secret strings of the sealed case (plain and base64).
 fn sealed_secrets() -> Vec<String> {
     let path = root().join(format!("{SEALED}/expected/drifted.yaml"));
-    let expected: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let expected =
+        driftctl::yaml::from_str(&std::fs::read_to_string(path).unwrap(), "drifted.yaml").unwrap();
     expected["secretsNeverShown"]
-        .as_sequence()
+        .as_array()
         .unwrap()
         .iter()
         .map(|s| s.as_str().unwrap().to_string())
