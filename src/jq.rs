@@ -39,18 +39,27 @@ impl JqPath {
                 },
             )
             .map_err(|errors| {
+                let reasons: Vec<String> = errors
+                    .into_iter()
+                    .flat_map(|(_, e)| load_reasons(e, &code))
+                    .collect();
                 format!(
-                    "cannot parse jq expression {expression:?} ({} error(s))",
-                    errors.len()
+                    "cannot parse jq expression {expression:?}: {}",
+                    reasons.join("; ")
                 )
             })?;
         let filter = Compiler::default()
             .with_funs(funs)
             .compile(modules)
             .map_err(|errors| {
+                let reasons: Vec<String> = errors
+                    .into_iter()
+                    .flat_map(|(_, e)| e)
+                    .map(|(name, undefined)| format!("undefined {} {name}", undefined.as_str()))
+                    .collect();
                 format!(
-                    "cannot compile jq expression {expression:?} ({} error(s))",
-                    errors.len()
+                    "cannot compile jq expression {expression:?}: {}",
+                    reasons.join("; ")
                 )
             })?;
         Ok(JqPath {
@@ -88,6 +97,52 @@ impl JqPath {
     }
 }
 
+/// `path(` wraps the user's expression: positions are told in theirs.
+const WRAPPER: usize = "path(".len();
+
+/// Where `rest` (a tail of `code`) begins, in the user's expression, and
+/// what stands there.
+fn position(code: &str, rest: &str) -> String {
+    let offset = (rest.as_ptr() as usize).saturating_sub(code.as_ptr() as usize);
+    let shown = rest.strip_suffix(')').unwrap_or(rest);
+    if offset >= code.len().saturating_sub(1) || shown.is_empty() {
+        "at the end".to_string()
+    } else {
+        let column = offset.saturating_sub(WRAPPER) + 1;
+        format!("at character {column} (`{shown}`)")
+    }
+}
+
+/// jaq's lex and parse errors in words: what was expected, and where.
+fn load_reasons(error: jaq_core::load::Error<&str>, code: &str) -> Vec<String> {
+    use jaq_core::load::{Error, lex};
+    match error {
+        Error::Io(errors) => errors.into_iter().map(|(_, e)| e).collect(),
+        Error::Lex(errors) => errors
+            .into_iter()
+            .map(|(expect, rest)| {
+                let what = match expect {
+                    lex::Expect::Delim("(") => "a closing parenthesis",
+                    lex::Expect::Delim("[") => "a closing bracket",
+                    lex::Expect::Delim("{") => "a closing brace",
+                    lex::Expect::Delim("\"") => "a closing quote",
+                    lex::Expect::Delim(_) => "a closing delimiter",
+                    lex::Expect::Digit => "a digit",
+                    lex::Expect::Ident => "an identifier",
+                    lex::Expect::Escape => "a string escape sequence",
+                    lex::Expect::Unicode => "a 4-digit hexadecimal code point",
+                    _ => "a token",
+                };
+                format!("expected {what} {}", position(code, rest))
+            })
+            .collect(),
+        Error::Parse(errors) => errors
+            .into_iter()
+            .map(|(expect, rest)| format!("expected {} {}", expect.as_str(), position(code, rest)))
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,11 +167,13 @@ mod tests {
 
     #[test]
     fn bad_expressions_are_errors() {
+        let err = JqPath::compile(".spec[").unwrap_err();
         assert!(
-            JqPath::compile(".spec[")
-                .unwrap_err()
-                .contains("cannot parse")
+            err.starts_with("cannot parse jq expression \".spec[\": expected"),
+            "{err}"
         );
-        assert!(JqPath::compile("nosuchfunction(1)").is_err());
+        assert!(!err.contains("error(s)"), "{err}");
+        let err = JqPath::compile("nosuchfunction(1)").unwrap_err();
+        assert!(err.contains("undefined filter nosuchfunction"), "{err}");
     }
 }

@@ -6,6 +6,7 @@
 use super::Outcome;
 use crate::cli::BackportArgs;
 use crate::model::{Finding, Report};
+use crate::source::git::GitResult;
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -163,6 +164,7 @@ fn commit_message(outcomes: &[Outcome]) -> String {
 fn commit_branch(name: &str, edited: &Edited, message: &str) -> Result<String> {
     let first = edited.keys().next().expect("called with edits");
     let repo = git2::Repository::discover(first.canonicalize()?)
+        .git()
         .with_context(|| format!("--branch: {} is not in a Git repository", first.display()))?;
     let workdir = repo
         .workdir()
@@ -174,15 +176,16 @@ fn commit_branch(name: &str, edited: &Edited, message: &str) -> Result<String> {
     let head = repo
         .head()
         .and_then(|h| h.peel_to_commit())
+        .git()
         .context("--branch: HEAD has no commit")?;
-    let mut index = git2::Index::new()?;
-    index.read_tree(&head.tree()?)?;
+    let mut index = git2::Index::new().git()?;
+    index.read_tree(&head.tree().git()?).git()?;
     for (file, (old, new)) in edited {
         let rel = file.canonicalize()?.strip_prefix(&workdir)?.to_path_buf();
         let entry = index
             .get_path(&rel, 0)
             .with_context(|| format!("--branch: {} is not committed at HEAD", rel.display()))?;
-        if repo.find_blob(entry.id)?.content() != old.as_bytes() {
+        if repo.find_blob(entry.id).git()?.content() != old.as_bytes() {
             bail!(
                 "--branch: {} has changes not committed at HEAD; commit them first, or use --write",
                 rel.display()
@@ -190,22 +193,25 @@ fn commit_branch(name: &str, edited: &Edited, message: &str) -> Result<String> {
         }
         // An index of no repository takes entries, not buffers.
         let mut entry = entry;
-        entry.id = repo.blob(new.as_bytes())?;
+        entry.id = repo.blob(new.as_bytes()).git()?;
         entry.file_size = new.len() as u32;
-        index.add(&entry)?;
+        index.add(&entry).git()?;
     }
-    let tree = repo.find_tree(index.write_tree_to(&repo)?)?;
+    let tree = repo.find_tree(index.write_tree_to(&repo).git()?).git()?;
     let signature = repo
         .signature()
-        .or_else(|_| git2::Signature::now("driftctl", "driftctl@localhost"))?;
-    let id = repo.commit(
-        Some(&format!("refs/heads/{name}")),
-        &signature,
-        &signature,
-        message,
-        &tree,
-        &[&head],
-    )?;
+        .or_else(|_| git2::Signature::now("driftctl", "driftctl@localhost"))
+        .git()?;
+    let id = repo
+        .commit(
+            Some(&format!("refs/heads/{name}")),
+            &signature,
+            &signature,
+            message,
+            &tree,
+            &[&head],
+        )
+        .git()?;
     Ok(id.to_string())
 }
 

@@ -19,15 +19,29 @@ pub struct RevisionTree {
 /// Most files a revision may hold: far above real GitOps repositories.
 const MAX_FILES: usize = 200_000;
 
+/// git2's errors in words: their `Display` appends libgit2's internal
+/// codes (`; class=Repository (6); code=NotFound (-3)`), which tell a user nothing.
+pub trait GitResult<T> {
+    fn git(self) -> Result<T>;
+}
+
+impl<T> GitResult<T> for std::result::Result<T, git2::Error> {
+    fn git(self) -> Result<T> {
+        self.map_err(|e| anyhow::anyhow!("{}", e.message()))
+    }
+}
+
 impl RevisionTree {
     /// Resolves `rev` in the repository holding `first_path` and writes its tree out.
     pub fn checkout(rev: &str, first_path: &Path) -> Result<RevisionTree> {
-        let repo = git2::Repository::discover(first_path).with_context(|| {
-            format!(
-                "--rev {rev}: {} is not inside a Git repository",
-                first_path.display()
-            )
-        })?;
+        let repo = git2::Repository::discover(first_path)
+            .git()
+            .with_context(|| {
+                format!(
+                    "--rev {rev}: {} is not inside a Git repository",
+                    first_path.display()
+                )
+            })?;
         let workdir = repo
             .workdir()
             .context("--rev needs a repository with a work tree, not a bare one")?
@@ -42,11 +56,11 @@ impl RevisionTree {
                     e.message()
                 )
             })?;
-        let tree = commit.tree()?;
+        let tree = commit.tree().git()?;
         let dir = tempfile::Builder::new().prefix("driftctl-rev-").tempdir()?;
         let mut count = 0usize;
         let mut failure: Option<anyhow::Error> = None;
-        tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+        let walked = tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
             count += 1;
             if count > MAX_FILES {
                 failure = Some(anyhow::anyhow!(
@@ -71,10 +85,12 @@ impl RevisionTree {
                     git2::TreeWalkResult::Abort
                 }
             }
-        })?;
+        });
+        // An aborted walk is libgit2's error; the reason is ours.
         if let Some(e) = failure {
             return Err(e);
         }
+        walked.git()?;
         // Marks the written-out tree as the repository, so that renderers
         // bound reading to it as they bound a checkout to its work tree.
         std::fs::create_dir_all(dir.path().join(".git"))?;
@@ -140,7 +156,7 @@ fn strip_workdir(absolute: &Path, workdir: &Path) -> Option<PathBuf> {
 }
 
 fn write_blob(repo: &git2::Repository, entry: &git2::TreeEntry, path: &Path) -> Result<()> {
-    let blob = repo.find_blob(entry.id())?;
+    let blob = repo.find_blob(entry.id()).git()?;
     if entry.filemode() == 0o120000 {
         let target = std::str::from_utf8(blob.content()).context("symlink target is not UTF-8")?;
         std::os::unix::fs::symlink(target, path)?;
@@ -167,10 +183,10 @@ pub fn blame(
     line: usize,
     commit: Option<&str>,
 ) -> Result<Option<BlameLine>> {
-    let repo = git2::Repository::discover(repo_dir)?;
+    let repo = git2::Repository::discover(repo_dir).git()?;
     let mut options = git2::BlameOptions::new();
     if let Some(c) = commit {
-        options.newest_commit(git2::Oid::from_str(c)?);
+        options.newest_commit(git2::Oid::from_str(c).git()?);
     }
     let Ok(blame) = repo.blame_file(relative, Some(&mut options)) else {
         return Ok(None);

@@ -173,7 +173,7 @@ pub fn read_kustomization(root: &Root) -> Result<(Kustomization, String)> {
     let Some(doc) = docs.into_iter().next() else {
         bail!("{name}: the kustomization is empty");
     };
-    Ok((Kustomization::parse(&doc.value, &name)?, text))
+    Ok((Kustomization::parse(&doc.value, &name, &text)?, text))
 }
 
 pub struct Builder {

@@ -64,6 +64,73 @@ const UNSUPPORTED: [(&str, &str); 8] = [
     ("buildMetadata", "build metadata annotations"),
 ];
 
+/// Every field of kustomize's Kustomization type (v5): kustomize itself
+/// rejects any other key, so no other renderer is worth trying.
+const KUSTOMIZE_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "patches",
+    "images",
+    "imageTags",
+    "replacements",
+    "replicas",
+    "vars",
+    "sortOptions",
+    "resources",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
+];
+
+/// `unknown field namePrefx in kustomization.yaml:3, did you mean namePrefix?`
+fn unknown_field(field: &str, file: &str, text: &str) -> String {
+    let line = text.lines().position(|l| {
+        [
+            format!("{field}:"),
+            format!("\"{field}\":"),
+            format!("'{field}':"),
+        ]
+        .iter()
+        .any(|key| l.starts_with(key.as_str()))
+    });
+    let at = match line {
+        Some(i) => format!("{file}:{}", i + 1),
+        None => file.to_string(),
+    };
+    let closest = KUSTOMIZE_FIELDS
+        .iter()
+        .map(|known| (strsim::damerau_levenshtein(field, known), *known))
+        .filter(|(distance, known)| *distance <= 2.max(known.len() / 4))
+        .min();
+    match closest {
+        Some((_, known)) => format!("unknown field {field} in {at}, did you mean {known}?"),
+        None => format!(
+            "unknown field {field} in {at}: not a field of a kustomization (kustomize rejects it too)"
+        ),
+    }
+}
+
 /// Scalars as kustomize's string fields read them (`newTag: 1.0` is "1.0").
 pub fn scalar_string(v: &Value) -> Option<String> {
     match v {
@@ -76,7 +143,9 @@ pub fn scalar_string(v: &Value) -> Option<String> {
 }
 
 impl Kustomization {
-    pub fn parse(value: &Value, file: &str) -> Result<Kustomization> {
+    /// Reads the fields of `value`, the kustomization in `file` whose text
+    /// is `text` (for the line of a field kustomize would reject).
+    pub fn parse(value: &Value, file: &str, text: &str) -> Result<Kustomization> {
         let Some(map) = value.as_object() else {
             bail!("{file}: a kustomization must be a map of fields");
         };
@@ -129,6 +198,9 @@ impl Kustomization {
                 "crds" => k.crds = strings(v, key, file)?,
                 "sortOptions" => k.sort_options = Some(v.clone()),
                 other => {
+                    if !KUSTOMIZE_FIELDS.contains(&other) {
+                        bail!("{}", unknown_field(other, file, text));
+                    }
                     if is_empty(v) {
                         continue;
                     }

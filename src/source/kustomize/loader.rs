@@ -2,6 +2,8 @@
 //! restrictions: a kustomization reads files only inside its own directory,
 //! reaches other directories only as kustomizations, and nothing is read
 //! outside the repository (the Git work tree holding the top kustomization).
+//! Outside Git there is no repository to stay in: kustomize's own
+//! restrictions are the only ones, as `kubectl kustomize` applies them.
 
 use super::kustomization::Unsupported;
 use crate::source::clean_path;
@@ -13,7 +15,8 @@ use std::path::{Path, PathBuf};
 
 /// The repository boundary and the kustomizations being built (for cycles).
 pub struct Loader {
-    repo_root: PathBuf,
+    /// Nothing is read outside it; `None` outside Git.
+    repo_root: Option<PathBuf>,
     /// kustomize's default: a kustomization reads files only in or below
     /// its own directory. Flux builds with `LoadRestrictionsNone`.
     restrict_files: bool,
@@ -42,16 +45,11 @@ impl Root {
     }
 }
 
-/// The Git work tree holding `dir`; outside Git, the working directory when
-/// it holds `dir` (a checkout without `.git`, an unpacked tarball), else `dir`.
-fn repository_root(dir: &Path) -> PathBuf {
-    if let Some(git) = dir.ancestors().find(|d| d.join(".git").exists()) {
-        return git.to_path_buf();
-    }
-    match std::env::current_dir().and_then(|c| c.canonicalize()) {
-        Ok(cwd) if dir.starts_with(&cwd) => cwd,
-        _ => dir.to_path_buf(),
-    }
+/// The Git work tree holding `dir`, if any.
+fn repository_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 /// Remote bases (`github.com/...`, `https://...`, `git@...`) need Git and the network.
@@ -125,12 +123,12 @@ impl Loader {
                 dir.display()
             )))
         })?;
-        if !real.starts_with(&self.repo_root) {
+        if let Some(boundary) = self.outside(&real) {
             bail!(what(format!(
                 "{} leads outside the repository ({} is not under {}); driftctl reads nothing outside it",
                 dir.display(),
                 real.display(),
-                self.repo_root.display()
+                boundary.display()
             )));
         }
         if let Some(r) = referrer
@@ -162,6 +160,13 @@ impl Loader {
         })
     }
 
+    /// The repository boundary, when `real` lies outside it.
+    fn outside(&self, real: &Path) -> Option<&Path> {
+        self.repo_root
+            .as_deref()
+            .filter(|boundary| !real.starts_with(boundary))
+    }
+
     /// A loader for a GitOps tool's build: `repo_root` is the boundary,
     /// and files outside a kustomization's directory may be read (Flux's
     /// `LoadRestrictionsNone`) while `restrict_files` is false.
@@ -170,7 +175,7 @@ impl Loader {
             .canonicalize()
             .with_context(|| format!("{}: cannot resolve", repo_root.display()))?;
         Ok(Loader {
-            repo_root: real,
+            repo_root: Some(real),
             restrict_files,
             building: Vec::new(),
             real_dirs: RefCell::new(HashMap::new()),
@@ -186,12 +191,12 @@ impl Loader {
         if !is_dir {
             bail!("{}: is not a directory", dir.display());
         }
-        if !real.starts_with(&self.repo_root) {
+        if let Some(boundary) = self.outside(&real) {
             bail!(
                 "{} leads outside the repository ({} is not under {}); driftctl reads nothing outside it",
                 dir.display(),
                 real.display(),
-                self.repo_root.display()
+                boundary.display()
             );
         }
         self.building.push(real.clone());
@@ -226,12 +231,12 @@ impl Loader {
                 root.file_name()
             ),
         };
-        if !real.starts_with(&self.repo_root) {
+        if let Some(boundary) = self.outside(&real) {
             bail!(
                 "{}: {field}: {entry} leads outside the repository ({} is not under {}); driftctl reads nothing outside it",
                 root.file_name(),
                 real.display(),
-                self.repo_root.display()
+                boundary.display()
             );
         }
         if is_dir {
