@@ -35,10 +35,11 @@ complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l renderer -d '
 native\t'Only the native renderer'
 external\t'`kustomize build` if on PATH, else `kubectl kustomize`'"
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l rev -d 'Read PATHs from this Git revision (branch, tag, commit) instead of the working tree' -r
-complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -s n -l namespace -d 'Namespace for namespaced objects that declare none' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l app -d 'Audit only this app (a Flux Kustomization or Argo CD Application: NAME or NAMESPACE/NAME)' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l repo-root -d 'The repository root apps\' paths are relative to (default: the directory from which the app that applies PATH leads to PATH, else the Git work tree\'s top)' -r -F
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l repo-url -d 'A URL of this repository, as apps\' sources name it (repeatable; the checkout\'s Git remotes count already)' -r
+complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -s n -l namespace -d 'Audit only this namespace: objects PATHs declare in other namespaces, and cluster-scoped ones, are left out, and orphans are looked for only here. Namespaced objects that declare no namespace are placed here (default: the context\'s namespace)' -r
+complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -s l -l selector -d 'Audit only objects whose labels match SELECTOR, in kubectl\'s syntax (`key=value`, `key==value`, `key!=value`, `key in (a,b)`, `key notin (a,b)`, `key`, `!key`, comma-separated, all must hold): the labels Git declares for declared objects, the cluster\'s for orphans' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l live-snapshot -d 'Read live objects from a `kubectl get -o yaml|json` dump instead of a cluster' -r -F
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' -r -F
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l context -d 'Kubeconfig context to use' -r
@@ -66,6 +67,7 @@ complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l now -d 'Measu
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -s v -l verbose -d 'Say what driftctl does (renderer used, requests made) on stderr'
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l debug -d 'Log every pipeline step on stderr (objects read, compared, findings); implies --verbose'
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l no-follow -d 'Audit only what PATHs render: do not follow the GitOps apps they declare'
+complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -s A -l all-namespaces -d 'Look for orphans in every namespace, not only in those PATHs declare'
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -s q -l quiet -d 'No progress bar, no notices on stderr'
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l no-cache -d 'Ask the API server for discovery instead of using (and updating) the discovery cache under $KUBECACHEDIR or ~/.kube/cache'
 complete -c driftctl -n "__fish_driftctl_using_subcommand diff" -l blame -d 'Name the commit, author and date that last changed each Git line a finding points at'
@@ -75,7 +77,6 @@ complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l renderer -d
 native\t'Only the native renderer'
 external\t'`kustomize build` if on PATH, else `kubectl kustomize`'"
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l rev -d 'Read PATHs from this Git revision (branch, tag, commit) instead of the working tree' -r
-complete -c driftctl -n "__fish_driftctl_using_subcommand render" -s n -l namespace -d 'Namespace for namespaced objects that declare none' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l app -d 'Audit only this app (a Flux Kustomization or Argo CD Application: NAME or NAMESPACE/NAME)' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l repo-root -d 'The repository root apps\' paths are relative to (default: the directory from which the app that applies PATH leads to PATH, else the Git work tree\'s top)' -r -F
 complete -c driftctl -n "__fish_driftctl_using_subcommand render" -l repo-url -d 'A URL of this repository, as apps\' sources name it (repeatable; the checkout\'s Git remotes count already)' -r
@@ -88,10 +89,11 @@ complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l renderer 
 native\t'Only the native renderer'
 external\t'`kustomize build` if on PATH, else `kubectl kustomize`'"
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l rev -d 'Read PATHs from this Git revision (branch, tag, commit) instead of the working tree' -r
-complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -s n -l namespace -d 'Namespace for namespaced objects that declare none' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l app -d 'Audit only this app (a Flux Kustomization or Argo CD Application: NAME or NAMESPACE/NAME)' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l repo-root -d 'The repository root apps\' paths are relative to (default: the directory from which the app that applies PATH leads to PATH, else the Git work tree\'s top)' -r -F
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l repo-url -d 'A URL of this repository, as apps\' sources name it (repeatable; the checkout\'s Git remotes count already)' -r
+complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -s n -l namespace -d 'Audit only this namespace: objects PATHs declare in other namespaces, and cluster-scoped ones, are left out, and orphans are looked for only here. Namespaced objects that declare no namespace are placed here (default: the context\'s namespace)' -r
+complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -s l -l selector -d 'Audit only objects whose labels match SELECTOR, in kubectl\'s syntax (`key=value`, `key==value`, `key!=value`, `key in (a,b)`, `key notin (a,b)`, `key`, `!key`, comma-separated, all must hold): the labels Git declares for declared objects, the cluster\'s for orphans' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l live-snapshot -d 'Read live objects from a `kubectl get -o yaml|json` dump instead of a cluster' -r -F
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' -r -F
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l context -d 'Kubeconfig context to use' -r
@@ -107,6 +109,7 @@ complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l now -d 'M
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -s v -l verbose -d 'Say what driftctl does (renderer used, requests made) on stderr'
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l debug -d 'Log every pipeline step on stderr (objects read, compared, findings); implies --verbose'
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l no-follow -d 'Audit only what PATHs render: do not follow the GitOps apps they declare'
+complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -s A -l all-namespaces -d 'Look for orphans in every namespace, not only in those PATHs declare'
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -s q -l quiet -d 'No progress bar, no notices on stderr'
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l no-cache -d 'Ask the API server for discovery instead of using (and updating) the discovery cache under $KUBECACHEDIR or ~/.kube/cache'
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l write -d 'Edit the files in the work tree instead of printing a diff'

@@ -8,8 +8,8 @@ use crate::compare;
 use crate::live::{LiveQuery, LiveSource, Scope, TypeQuery, UnreadType};
 use crate::managed_fields::{self, FieldManager};
 use crate::model::{
-    AppRef, Category, Change, Finding, Identity, IgnoredFinding, ObjectRef, Report, Unchecked,
-    group_of,
+    AppRef, Category, Change, Finding, Identity, IgnoredFinding, ObjectRef, Report, TrackingGroup,
+    Unchecked, group_of,
 };
 use crate::normalize;
 use crate::path::FieldPath;
@@ -36,8 +36,14 @@ type Tracking = (String, String, Option<(String, String)>);
 
 #[derive(Debug, Default)]
 pub struct AuditOptions {
-    /// `--namespace`: for namespaced objects that declare none.
+    /// `--namespace`: the only namespace audited (and orphans looked for),
+    /// and the namespace of namespaced objects that declare none.
     pub namespace: Option<String>,
+    /// `--all-namespaces`: orphans looked for in every namespace.
+    pub all_namespaces: bool,
+    /// `--selector`: only objects whose labels match (Git's for declared
+    /// objects, the cluster's for orphans).
+    pub selector: Option<crate::selector::Selector>,
     pub policy: Policy,
     pub now: Option<jiff::Timestamp>,
     /// Ignore rules (config file, Argo CD ignoreDifferences).
@@ -95,10 +101,24 @@ pub fn audit(
     live.discover(&declared_types.into_iter().collect::<Vec<_>>())?;
     let mut scoped = Vec::new();
     let mut apps: HashMap<Identity, AppRef> = HashMap::new();
+    let declared_count = desired.len();
+    let mut out_of_scope = OutOfScope::default();
     for mut object in desired {
         let r = object.object_ref();
         let app = options.apps.of_desired(&r.identity()).cloned();
-        match live.scope(&r.api_version, &r.kind)? {
+        let scope = live.scope(&r.api_version, &r.kind)?;
+        let namespace = match scope {
+            Scope::Cluster => None,
+            _ => Some(
+                r.namespace
+                    .clone()
+                    .unwrap_or_else(|| default_namespace.clone()),
+            ),
+        };
+        if !out_of_scope.admits(options, namespace.as_deref(), &object.value) {
+            continue;
+        }
+        match scope {
             Scope::NotServed(reason) => unchecked.push(Unchecked { object: r, reason }),
             Scope::Cluster => {
                 if let Some(metadata) = object.value["metadata"].as_object_mut() {
@@ -124,13 +144,20 @@ pub fn audit(
         types.insert((r.api_version, r.kind), *namespaced);
     }
     let objects: Vec<DesiredObject> = scoped.into_iter().map(|(o, _)| o).collect();
+    if objects.is_empty() && unchecked.is_empty() && out_of_scope.count() > 0 {
+        anyhow::bail!("{}", out_of_scope.nothing_left(options, declared_count));
+    }
     source::reject_duplicates(&objects)?;
 
-    // One query per desired type, over every desired namespace (the orphan scope).
-    let namespaces: BTreeSet<String> = objects
-        .iter()
-        .filter_map(|o| o.object_ref().namespace)
-        .collect();
+    // One query per desired type, over every desired namespace (the orphan
+    // scope), or the one namespace of `--namespace`.
+    let namespaces: BTreeSet<String> = match &options.namespace {
+        Some(ns) => BTreeSet::from([ns.clone()]),
+        None => objects
+            .iter()
+            .filter_map(|o| o.object_ref().namespace)
+            .collect(),
+    };
     // Live-only HPAs (KEDA's keda-hpa-*, hand-made ones) delegate replicas
     // too: read them for context, never as orphans.
     let desired_kinds: HashSet<(String, String)> = types
@@ -159,20 +186,37 @@ pub fn audit(
                 } else {
                     BTreeSet::new()
                 },
+                every_namespace: *namespaced && options.all_namespaces,
             })
             .collect(),
+        selector: options.selector.clone(),
     };
     // The types desired objects' controllers write children of, in the same
-    // round of LISTs; not searched for orphans (they are not desired kinds).
-    let tracked_types = query.types.clone();
-    let mut query = query;
+    // round of LISTs (unselected: children need not carry the selected
+    // labels); not searched for orphans (they are not desired kinds).
+    let tracked_query = query.clone();
     let owners: Vec<ObjectRef> = objects.iter().map(|o| o.object_ref()).collect();
-    query
-        .types
-        .extend(children::queries(owners.iter()).into_iter().filter(|t| {
+    let child_types: Vec<TypeQuery> = children::queries(owners.iter())
+        .into_iter()
+        .filter(|t| {
             !desired_kinds.contains(&(group_of(&t.api_version).to_string(), t.kind.clone()))
-        }));
-    let state = live.fetch(&query)?;
+        })
+        .collect();
+    let state = if query.selector.is_some() {
+        let mut state = live.fetch(&query)?;
+        confirm_missing(&objects, &query, &mut state, live)?;
+        let of_children = live.fetch(&LiveQuery {
+            types: child_types,
+            selector: None,
+        })?;
+        state.objects.extend(of_children.objects);
+        state.unread.extend(of_children.unread);
+        state
+    } else {
+        let mut query = query;
+        query.types.extend(child_types);
+        live.fetch(&query)?
+    };
     let child_unread: Vec<UnreadType> = state.unread.clone();
     let unread: Vec<UnreadType> = state
         .unread
@@ -315,10 +359,22 @@ pub fn audit(
     unchecked.extend(blind);
 
     // Orphans: live objects in scope that Git does not declare.
+    let in_scope = |o: &Value| {
+        let namespace = o["metadata"]["namespace"].as_str();
+        namespace.is_some()
+            && options
+                .namespace
+                .as_deref()
+                .is_none_or(|ns| namespace == Some(ns))
+            && options
+                .selector
+                .as_ref()
+                .is_none_or(|s| s.matches_object(o))
+    };
     let mut candidates: Vec<Rc<Value>> = live_by_identity
         .values()
         .flatten()
-        .filter(|o| o["metadata"].get("namespace").is_some())
+        .filter(|o| in_scope(o))
         .filter(|o| {
             let kind = o["kind"].as_str().unwrap_or_default().to_string();
             let group = group_of(o["apiVersion"].as_str().unwrap_or_default()).to_string();
@@ -327,8 +383,14 @@ pub fn audit(
         .cloned()
         .collect();
     let mut tracked_unread = Vec::new();
-    for (label, value, namespace_label) in &tracking {
-        let tracked = live.fetch_tracked(&tracked_types, label, value)?;
+    // Under `--namespace` the orphan search is that namespace, listed already.
+    let tracked_search = if options.namespace.is_some() {
+        BTreeSet::new()
+    } else {
+        tracking.clone()
+    };
+    for (label, value, namespace_label) in &tracked_search {
+        let tracked = live.fetch_tracked(&tracked_query, label, value)?;
         tracked_unread.extend(tracked.unread.into_iter().filter(|u| {
             desired_kinds.contains(&(group_of(&u.api_version).to_string(), u.kind.clone()))
         }));
@@ -344,8 +406,11 @@ pub fn audit(
         );
     }
     let mut seen = HashSet::new();
+    let stripped = live.without_managed_fields();
     let namespace_apps = apps_by_namespace(&apps);
     let mut orphan_apps = Vec::new();
+    let mut unjudged = Vec::new();
+    let mut tracking_groups = HashMap::new();
     let mut orphans: Vec<Finding> = candidates
         .into_iter()
         .filter_map(|o| {
@@ -367,11 +432,26 @@ pub fn audit(
                         _ => None,
                     }),
             };
-            if let Some(app) = app {
-                orphan_apps.push((identity, app));
+            match app {
+                Some(app) => orphan_apps.push((identity.clone(), app)),
+                None => {
+                    if let Some(group) = shared_tracking(&o, &tracking) {
+                        tracking_groups.insert(identity.clone(), group);
+                    }
+                }
             }
-            let managers = managed_fields::parse(&o).unwrap_or_default();
-            let finding = orphan(&o, r, &managers, &options.policy)?;
+            let finding = if stripped {
+                match orphan_without_managed_fields(&o, r, &tracking) {
+                    Ok(finding) => finding?,
+                    Err(not_judged) => {
+                        unjudged.push(not_judged);
+                        return None;
+                    }
+                }
+            } else {
+                let managers = managed_fields::parse(&o).unwrap_or_default();
+                orphan(&o, r, &managers, &options.policy)?
+            };
             subjects.insert(
                 finding.object.identity(),
                 Subject {
@@ -387,6 +467,8 @@ pub fn audit(
         .collect();
     orphans.sort_by(|a, b| a.object.cmp(&b.object));
     findings.extend(orphans);
+    unjudged.sort_by(|a: &Unchecked, b| a.object.cmp(&b.object));
+    unchecked.extend(unjudged);
     apps.extend(orphan_apps);
 
     for u in &unread {
@@ -427,6 +509,7 @@ pub fn audit(
         delegated,
         unmanaged,
         objects_checked: objects.len(),
+        out_of_scope: out_of_scope.count(),
         declared: objects
             .iter()
             .map(|o| (o.object_ref().identity(), o.source.clone()))
@@ -434,6 +517,8 @@ pub fn audit(
         now,
         duration: started.elapsed(),
         apps,
+        tracking_groups,
+        without_managed_fields: stripped,
     })
 }
 
@@ -568,6 +653,151 @@ fn hide_substituted_secrets(findings: &mut [Finding], objects: &[DesiredObject])
             source::hide_secret_values(live, secrets);
         }
     }
+}
+
+/// The tracking label of the audited objects that `object` carries too.
+fn shared_tracking(object: &Value, tracking: &BTreeSet<Tracking>) -> Option<TrackingGroup> {
+    let mut carried = BTreeSet::new();
+    collect_tracking(object, &mut carried);
+    let (label, value, namespace) = carried.intersection(tracking).next()?.clone();
+    Some(TrackingGroup {
+        label,
+        value,
+        namespace,
+    })
+}
+
+/// Desired objects `--namespace` and `--selector` leave out of the audit.
+#[derive(Default)]
+struct OutOfScope {
+    other_namespaces: BTreeSet<String>,
+    in_other_namespace: usize,
+    cluster_scoped: usize,
+    unselected: usize,
+}
+
+impl OutOfScope {
+    /// Whether an object placed in `namespace` (`None`: cluster-scoped) is
+    /// audited; counts the ones that are not.
+    fn admits(&mut self, options: &AuditOptions, namespace: Option<&str>, object: &Value) -> bool {
+        if let Some(wanted) = &options.namespace {
+            match namespace {
+                None => {
+                    self.cluster_scoped += 1;
+                    return false;
+                }
+                Some(ns) if ns != wanted => {
+                    self.in_other_namespace += 1;
+                    self.other_namespaces.insert(ns.to_string());
+                    return false;
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(selector) = &options.selector
+            && !selector.matches_object(object)
+        {
+            self.unselected += 1;
+            return false;
+        }
+        true
+    }
+
+    fn count(&self) -> usize {
+        self.in_other_namespace + self.cluster_scoped + self.unselected
+    }
+
+    /// The error when no declared object is in scope: an audit of nothing.
+    fn nothing_left(&self, options: &AuditOptions, declared: usize) -> String {
+        let mut why = Vec::new();
+        if self.in_other_namespace > 0 {
+            why.push(format!(
+                "{} in other namespaces ({})",
+                self.in_other_namespace,
+                self.other_namespaces
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if self.cluster_scoped > 0 {
+            why.push(format!("{} cluster-scoped", self.cluster_scoped));
+        }
+        if self.unselected > 0 {
+            why.push(format!("{} with labels that do not match", self.unselected));
+        }
+        let mut wanted = Vec::new();
+        if let Some(ns) = &options.namespace {
+            wanted.push(format!("is in namespace {ns}"));
+        }
+        if let Some(selector) = &options.selector {
+            wanted.push(format!("has labels matching --selector {selector}"));
+        }
+        format!(
+            "none of the {declared} objects PATHs declare {} ({}); nothing to audit",
+            wanted.join(" and "),
+            why.join(", ")
+        )
+    }
+}
+
+/// Under `--selector`, a desired object whose live twin no longer carries
+/// the selected labels is not returned by the selected LISTs: look again,
+/// unselected, for the types and namespaces of those not found, so that a
+/// changed label is reported as the drift it is, not as a missing object.
+fn confirm_missing(
+    objects: &[DesiredObject],
+    query: &LiveQuery,
+    state: &mut crate::live::LiveState,
+    live: &mut dyn LiveSource,
+) -> Result<()> {
+    let found: HashSet<Identity> = state
+        .objects
+        .iter()
+        .filter_map(ObjectRef::from_value)
+        .map(|r| r.identity())
+        .collect();
+    let not_found: Vec<ObjectRef> = objects
+        .iter()
+        .map(|o| o.object_ref())
+        .filter(|r| !found.contains(&r.identity()))
+        .collect();
+    if not_found.is_empty() {
+        return Ok(());
+    }
+    let types = query
+        .types
+        .iter()
+        .filter_map(|t| {
+            let wanted: Vec<&ObjectRef> = not_found
+                .iter()
+                .filter(|r| r.kind == t.kind && r.group() == group_of(&t.api_version))
+                .collect();
+            (!wanted.is_empty()).then(|| TypeQuery {
+                namespaces: wanted.iter().filter_map(|r| r.namespace.clone()).collect(),
+                every_namespace: false,
+                ..t.clone()
+            })
+        })
+        .collect();
+    let again = live.fetch(&LiveQuery {
+        types,
+        selector: None,
+    })?;
+    let wanted: HashSet<Identity> = not_found.iter().map(ObjectRef::identity).collect();
+    state.objects.extend(
+        again
+            .objects
+            .into_iter()
+            .filter(|o| ObjectRef::from_value(o).is_some_and(|r| wanted.contains(&r.identity()))),
+    );
+    for u in again.unread {
+        if !state.unread.contains(&u) {
+            state.unread.push(u);
+        }
+    }
+    Ok(())
 }
 
 /// The apps whose desired objects are in each namespace.
@@ -719,6 +949,63 @@ fn collect_tracking(live: &Value, out: &mut BTreeSet<Tracking>) {
             out.insert((label.to_string(), value.to_string(), namespace));
         }
     }
+}
+
+/// Objects every cluster makes by itself, with no owner reference: the
+/// `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap of every
+/// namespace (and OpenShift's `openshift-service-ca.crt`), Endpoints the endpoint controller keeps for a Service (it
+/// labels them as its own).
+fn made_by_the_cluster(object: &Value) -> bool {
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    let kind = object["kind"].as_str().unwrap_or_default();
+    let core = object["apiVersion"] == "v1";
+    let labels = &object["metadata"]["labels"];
+    (core && kind == "ServiceAccount" && name == "default")
+        || (core
+            && kind == "ConfigMap"
+            && (name == "kube-root-ca.crt" || name == "openshift-service-ca.crt"))
+        || labels["endpoints.kubernetes.io/managed-by"].is_string()
+        || labels["endpointslice.kubernetes.io/managed-by"].is_string()
+}
+
+/// An orphan judged without managedFields (a snapshot taken without
+/// `--show-managed-fields`): an object carrying the tracking label of the
+/// audited objects was applied from Git, so it is an orphan; any other
+/// cannot be told from a controller's and is unchecked (`Err`), never
+/// dropped in silence.
+fn orphan_without_managed_fields(
+    object: &Value,
+    r: ObjectRef,
+    tracking: &BTreeSet<Tracking>,
+) -> std::result::Result<Option<Finding>, Unchecked> {
+    let owned = object["metadata"]["ownerReferences"]
+        .as_array()
+        .is_some_and(|o| !o.is_empty());
+    if owned || made_by_the_cluster(object) {
+        return Ok(None);
+    }
+    if shared_tracking(object, tracking).is_some() {
+        return Ok(Some(Finding {
+            category: Category::Orphan,
+            object: r,
+            path: None,
+            change: Change::Orphan,
+            desired: None,
+            live: None,
+            attribution: None,
+            source: None,
+            reason: None,
+            owner: None,
+        }));
+    }
+    Err(Unchecked {
+        object: r,
+        reason: "in the cluster, declared nowhere in Git; not judged as an orphan: the \
+                 snapshot has no managedFields (take it with `kubectl get \
+                 --show-managed-fields`), so whether a person or a controller made it is \
+                 unknown"
+            .into(),
+    })
 }
 
 /// An orphan finding, unless the object belongs to the cluster: it has an

@@ -66,6 +66,7 @@ pub fn queries<'a>(desired: impl Iterator<Item = &'a ObjectRef>) -> Vec<TypeQuer
             api_version: api_version.to_string(),
             kind: kind.to_string(),
             namespaces,
+            every_namespace: false,
         })
         .collect()
 }

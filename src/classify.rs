@@ -142,11 +142,34 @@ impl Additions for OwnedAdditions<'_> {
     }
 }
 
+/// Labels and annotations GitOps appliers write on every object they apply
+/// (tracking, checksums): with no managedFields to show the applier owns
+/// them, they are still not a person's addition.
+const APPLIER_METADATA: &[&str] = &[
+    "kustomize.toolkit.fluxcd.io/",
+    "helm.toolkit.fluxcd.io/",
+    "argocd.argoproj.io/tracking-id",
+    "argocd.argoproj.io/installation-id",
+];
+
 fn unowned_addition(root: &Value, path: &FieldPath, live: &Value) -> Addition {
     if defaults::is_default(root, path, live) {
         return Addition::Skip;
     }
     let segments = path.segments();
+    if let [
+        Segment::Field(metadata),
+        Segment::Field(map),
+        Segment::Field(key),
+    ] = segments
+        && metadata == "metadata"
+        && (map == "labels" || map == "annotations")
+        && APPLIER_METADATA
+            .iter()
+            .any(|p| key == p || (p.ends_with('/') && key.starts_with(p)))
+    {
+        return Addition::Skip;
+    }
     let in_map = |fields: &[&str]| {
         segments.len() == fields.len() + 1
             && fields

@@ -55,10 +55,6 @@ pub struct SourceArgs {
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
 
-    /// Namespace for namespaced objects that declare none.
-    #[arg(short = 'n', long, value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
-
     /// Say what driftctl does (renderer used, requests made) on stderr.
     #[arg(short, long)]
     pub verbose: bool,
@@ -99,6 +95,9 @@ pub struct DiffArgs {
     pub source: SourceArgs,
 
     #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    #[command(flatten)]
     pub live: LiveArgs,
 
     #[command(flatten)]
@@ -137,6 +136,37 @@ pub struct DiffArgs {
     /// Measure ages from this time (RFC 3339) instead of now: reproducible reports.
     #[arg(long, value_name = "TIME", hide = true, env = "DRIFTCTL_NOW")]
     pub now: Option<String>,
+}
+
+/// Which part of Git and of the cluster an audit covers: kubectl's flags,
+/// with kubectl's meaning. Shared by every command that audits.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Audit only this namespace: objects PATHs declare in other namespaces, and cluster-scoped
+    /// ones, are left out, and orphans are looked for only here. Namespaced objects that
+    /// declare no namespace are placed here (default: the context's namespace).
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NAMESPACE",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+
+    /// Look for orphans in every namespace, not only in those PATHs declare.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Audit only objects whose labels match SELECTOR, in kubectl's syntax (`key=value`,
+    /// `key==value`, `key!=value`, `key in (a,b)`, `key notin (a,b)`, `key`, `!key`,
+    /// comma-separated, all must hold): the labels Git declares for declared objects, the
+    /// cluster's for orphans.
+    #[arg(short = 'l', long, value_name = "SELECTOR", value_parser = parse_selector)]
+    pub selector: Option<crate::selector::Selector>,
+}
+
+fn parse_selector(text: &str) -> Result<crate::selector::Selector, String> {
+    crate::selector::Selector::parse(text)
 }
 
 /// Where live objects come from: shared by every command that audits.
@@ -200,6 +230,9 @@ fn at_least_one(text: &str) -> Result<usize, String> {
 pub struct BackportArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 
     #[command(flatten)]
     pub live: LiveArgs,

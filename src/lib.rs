@@ -22,6 +22,7 @@ pub mod path;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod selector;
 pub mod source;
 pub mod yaml;
 
@@ -260,10 +261,24 @@ fn diff(args: DiffArgs) -> Result<i32> {
         Vec::new()
     };
     let mut live = live.connect()?;
-    let mut options = audit_options(&args.source, &args.rules, &desired, now, args.min_age)?;
+    let mut options = audit_options(
+        &args.source,
+        &args.scope,
+        &args.rules,
+        &desired,
+        now,
+        args.min_age,
+    )?;
     options.apps = followed.index;
     let mut report = audit::audit(desired, live.as_mut(), &options)?;
     report.unchecked.extend(followed.unchecked);
+    if report.out_of_scope > 0 && !args.live.quiet {
+        eprintln!(
+            "driftctl: {} of the objects PATHs declare are outside {} and were not audited",
+            report.out_of_scope,
+            scope_flags(&args.scope)
+        );
+    }
     source::locate_values(&mut report.findings, &declared);
     annotate_sources(&mut report, tree.as_ref(), args.blame)?;
     if args.source.debug {
@@ -311,6 +326,18 @@ fn diff(args: DiffArgs) -> Result<i32> {
             EXIT_CLEAN
         },
     )
+}
+
+/// `-n prod -l app=web`, as the user gave the scope.
+fn scope_flags(scope: &cli::ScopeArgs) -> String {
+    let mut flags = Vec::new();
+    if let Some(ns) = &scope.namespace {
+        flags.push(format!("-n {ns}"));
+    }
+    if let Some(selector) = &scope.selector {
+        flags.push(format!("-l {selector}"));
+    }
+    flags.join(" ")
 }
 
 /// `--now`: the time ages are measured from, when given.
@@ -365,7 +392,20 @@ pub(crate) fn connect_live(
     verbose: bool,
 ) -> Result<Box<dyn live::LiveSource>> {
     Ok(match &args.live_snapshot {
-        Some(path) => Box::new(live::snapshot::Snapshot::load(path)?),
+        Some(path) => {
+            let snapshot = live::snapshot::Snapshot::load(path)?;
+            if !args.quiet && live::LiveSource::without_managed_fields(&snapshot) {
+                eprintln!(
+                    "driftctl: {}: no object has managedFields (`kubectl get` leaves them out \
+                     without --show-managed-fields): who changed what, and when, is unknown; \
+                     only values that differ, and added labels, annotations, data keys and \
+                     list items, are reported; live objects Git does not declare are orphans \
+                     only when a GitOps tracking label shows Git applied them, else unchecked",
+                    path.display()
+                );
+            }
+            Box::new(snapshot)
+        }
         None => Box::new(live::cluster::Cluster::connect(
             &live::cluster::ClusterOptions {
                 kubeconfig: args.kubeconfig.clone(),
@@ -388,6 +428,7 @@ pub(crate) fn connect_live(
 /// sources or given with `--argocd-app`), and who applies Git.
 pub(crate) fn audit_options(
     source: &cli::SourceArgs,
+    scope: &cli::ScopeArgs,
     rules_args: &cli::RulesArgs,
     desired: &[source::DesiredObject],
     now: Option<jiff::Timestamp>,
@@ -439,7 +480,9 @@ pub(crate) fn audit_options(
         }
     }
     Ok(audit::AuditOptions {
-        namespace: source.namespace.clone(),
+        namespace: scope.namespace.clone(),
+        all_namespaces: scope.all_namespaces,
+        selector: scope.selector.clone(),
         policy,
         now,
         ignore,
@@ -515,9 +558,18 @@ pub fn main(bin_name: &str) -> i32 {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
             // --help and --version are successes; bad usage is exit 2.
-            return if e.use_stderr() { EXIT_ERROR } else { 0 };
+            if !e.use_stderr() {
+                let _ = e.print();
+                return 0;
+            }
+            // One prefix for every error, clap's and driftctl's own.
+            let text = e.render().to_string();
+            match text.strip_prefix("error: ") {
+                Some(rest) => eprint!("driftctl: error: {rest}"),
+                None => eprint!("{text}"),
+            }
+            return EXIT_ERROR;
         }
     };
     match run(cli) {

@@ -292,6 +292,8 @@ pub struct Report {
     pub unmanaged: Vec<Unchecked>,
     /// Number of desired objects compared.
     pub objects_checked: usize,
+    /// Desired objects `--namespace`/`--selector` left out of the audit.
+    pub out_of_scope: usize,
     /// Where Git declares each desired object (a finding's `source` is
     /// where its value is declared, which may be an overlay).
     pub declared: std::collections::HashMap<Identity, SourceLocation>,
@@ -302,6 +304,43 @@ pub struct Report {
     /// The GitOps app each reported object belongs to (desired objects
     /// of a followed app, orphans carrying its tracking).
     pub apps: std::collections::HashMap<Identity, AppRef>,
+    /// Orphans that carry the tracking label of the audited objects, with
+    /// no followed app to say whether PATHs hold all of it: siblings of a
+    /// GitOps group whose other paths were not audited may declare them.
+    pub tracking_groups: std::collections::HashMap<Identity, TrackingGroup>,
+    /// The live objects came without managedFields (a snapshot taken
+    /// without `--show-managed-fields`): nobody's changes can be attributed.
+    pub without_managed_fields: bool,
+}
+
+/// A GitOps tracking label (and the namespace label paired with it) that an
+/// orphan shares with the audited objects' live twins.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TrackingGroup {
+    pub label: String,
+    pub value: String,
+    pub namespace: Option<(String, String)>,
+}
+
+impl fmt::Display for TrackingGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.namespace, self.label.as_str()) {
+            (Some((_, ns)), "kustomize.toolkit.fluxcd.io/name") => {
+                write!(f, "Flux Kustomization {ns}/{}", self.value)
+            }
+            _ => write!(f, "{}={}", self.label, self.value),
+        }
+    }
+}
+
+impl TrackingGroup {
+    /// `kustomize.toolkit.fluxcd.io/name=apps,kustomize.toolkit.fluxcd.io/namespace=flux-system`
+    pub fn selector(&self) -> String {
+        match &self.namespace {
+            Some((key, ns)) => format!("{}={},{key}={ns}", self.label, self.value),
+            None => format!("{}={}", self.label, self.value),
+        }
+    }
 }
 
 /// A Flux Kustomization or Argo CD Application: the app an object belongs to.

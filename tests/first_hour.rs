@@ -6,6 +6,7 @@
 //! twice are read once.
 
 mod common;
+mod support;
 
 use common::*;
 use serde_json::Value;
@@ -315,4 +316,763 @@ fn a_difference_of_type_only_is_shown_visibly() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.contains("git:  1\n"), "{}", out.stdout);
     assert!(out.stdout.contains("live: \"1\"\n"), "{}", out.stdout);
+}
+
+// ---- A snapshot taken without --show-managed-fields ----
+
+/// The two PATHs of the demo.
+fn demo_paths() -> Vec<std::path::PathBuf> {
+    [
+        "fixtures/ml-platform/git/clusters/prod",
+        "fixtures/ml-platform/git/apps/status-page",
+    ]
+    .iter()
+    .map(|p| root().join(p))
+    .collect()
+}
+
+fn as_paths(paths: &[std::path::PathBuf]) -> Vec<&Path> {
+    paths.iter().map(|p| p.as_path()).collect()
+}
+
+/// The drifted snapshot with each of its items changed by `edit`, as JSON.
+fn edited_snapshot(dir: &Path, name: &str, edit: impl Fn(&mut Value)) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(root().join(DRIFTED)).unwrap();
+    let mut list: Value = serde_yaml::from_str(&text).unwrap();
+    for item in list["items"].as_array_mut().unwrap() {
+        edit(item);
+    }
+    write(dir, name, &list.to_string())
+}
+
+/// Each finding as `category kind namespace/name path`, sorted.
+fn finding_lines(report: &Value) -> Vec<String> {
+    let mut lines: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}/{} {}",
+                f["category"].as_str().unwrap(),
+                f["object"]["kind"].as_str().unwrap(),
+                f["object"]["namespace"].as_str().unwrap_or(""),
+                f["object"]["name"].as_str().unwrap(),
+                f["path"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn a_snapshot_without_managed_fields_is_said_once_and_judged_by_the_rules_without_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let stripped = edited_snapshot(dir.path(), "stripped.json", |item| {
+        item["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("managedFields");
+    });
+    let paths = demo_paths();
+    let full = json_of(&diff(
+        &as_paths(&paths),
+        Path::new(DRIFTED),
+        &["-o", "json"],
+    ));
+    let out = diff(&as_paths(&paths), &stripped, &["-o", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.matches("no object has managedFields").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("--show-managed-fields"),
+        "{}",
+        out.stderr
+    );
+    let report = json_of(&out);
+
+    // What could be judged is judged alike: every difference of the full
+    // snapshot is found, and nothing the applier added becomes a finding.
+    let with = finding_lines(&full);
+    let without = finding_lines(&report);
+    assert!(without.len() <= with.len(), "{without:#?}");
+    for line in with.iter().filter(|l| !l.starts_with("orphan ")) {
+        assert!(without.contains(line), "{line} lost: {without:#?}");
+    }
+    assert!(
+        !without
+            .iter()
+            .any(|l| l.contains("kustomize.toolkit.fluxcd.io")),
+        "{without:#?}"
+    );
+
+    // No orphan is dropped in silence: each is an orphan still (its Flux
+    // tracking label shows Git applied it) or unchecked with the reason.
+    let unchecked = report["unchecked"].as_array().unwrap();
+    for orphan in with.iter().filter(|l| l.starts_with("orphan ")) {
+        let object = orphan.split(' ').nth(2).unwrap();
+        let (namespace, name) = object.split_once('/').unwrap();
+        let kept = without.contains(orphan);
+        let reported = unchecked.iter().any(|u| {
+            u["object"]["name"] == name
+                && u["object"]["namespace"] == namespace
+                && u["reason"].as_str().unwrap().contains("no managedFields")
+        });
+        assert!(kept || reported, "{orphan} dropped: {report:#}");
+    }
+    assert!(
+        without.contains(&"orphan Service prod/checkout-api-legacy -".to_string()),
+        "{without:#?}"
+    );
+    assert_eq!(report["summary"]["complete"], false);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["manager"].is_null()),
+        "{report:#}"
+    );
+
+    // The text report does not pretend that nobody owns the values.
+    let text = diff(&as_paths(&paths), &stripped, &["--color", "never"]);
+    assert!(
+        text.stdout
+            .contains("by whom and when is unknown (the live objects have no managedFields)"),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("no field manager owns it any more"));
+    // --quiet: no notice.
+    let quiet = diff(&as_paths(&paths), &stripped, &["--quiet"]);
+    assert!(!quiet.stderr.contains("managedFields"), "{}", quiet.stderr);
+}
+
+// ---- Scope flags with kubectl's meaning ----
+
+#[test]
+fn namespace_limits_the_audit_and_the_orphan_search() {
+    let paths = demo_paths();
+    let all = finding_lines(&json_of(&diff(
+        &as_paths(&paths),
+        Path::new(DRIFTED),
+        &["-o", "json"],
+    )));
+    for namespace in ["prod", "ml-serving", "web"] {
+        let out = diff(
+            &as_paths(&paths),
+            Path::new(DRIFTED),
+            &["-n", namespace, "-o", "json"],
+        );
+        assert_eq!(out.code, 1, "{namespace}: {}", out.stderr);
+        let wanted: Vec<String> = all
+            .iter()
+            .filter(|l| {
+                l.split(' ')
+                    .nth(2)
+                    .unwrap()
+                    .starts_with(&format!("{namespace}/"))
+            })
+            .cloned()
+            .collect();
+        assert!(!wanted.is_empty());
+        assert_eq!(finding_lines(&json_of(&out)), wanted, "{namespace}");
+        assert!(
+            out.stderr
+                .contains(&format!("are outside -n {namespace} and were not audited")),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_namespace_nothing_is_declared_in_reports_nothing_from_the_others() {
+    let paths = demo_paths();
+    for flag in ["-n", "--namespace"] {
+        let out = diff(
+            &as_paths(&paths),
+            Path::new(DRIFTED),
+            &[flag, "nonexistent"],
+        );
+        assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        assert!(
+            out.stderr.contains("driftctl: error: none of the")
+                && out.stderr.contains("is in namespace nonexistent")
+                && out
+                    .stderr
+                    .contains("in other namespaces (ml-serving, prod, web)")
+                && out.stderr.contains("nothing to audit"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn objects_that_declare_no_namespace_are_placed_in_the_given_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = status_page_without_namespace(dir.path());
+    let out = diff(&[&tree], Path::new(DRIFTED), &["-n", "web", "-o", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines = finding_lines(&json_of(&out));
+    assert!(
+        lines.contains(&"config Deployment web/status-page spec.replicas".to_string()),
+        "{lines:#?}"
+    );
+    let out = diff(&[&tree], Path::new(DRIFTED), &["-n", "prod", "-o", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines = finding_lines(&json_of(&out));
+    assert!(
+        lines.contains(&"missing Deployment prod/status-page -".to_string()),
+        "{lines:#?}"
+    );
+    assert!(lines.iter().all(|l| l.contains(" prod/")), "{lines:#?}");
+}
+
+#[test]
+fn all_namespaces_looks_for_orphans_in_every_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(DRIFTED)).unwrap();
+    let mut list: Value = serde_yaml::from_str(&text).unwrap();
+    list["items"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "stray", "namespace": "staging", "managedFields": [{
+            "manager": "kubectl-create", "operation": "Update", "apiVersion": "v1",
+            "time": "2026-11-22T15:18:58Z", "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:data": {".": {}, "f:A": {}}}}]},
+        "data": {"A": "1"}}));
+    let snapshot = write(dir.path(), "with-stray.json", &list.to_string());
+    let paths = demo_paths();
+    let stray = "orphan ConfigMap staging/stray -".to_string();
+    let out = diff(&as_paths(&paths), &snapshot, &["-o", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let default = finding_lines(&json_of(&out));
+    assert!(!default.contains(&stray), "{default:#?}");
+    for flag in ["-A", "--all-namespaces"] {
+        let out = diff(&as_paths(&paths), &snapshot, &[flag, "-o", "json"]);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let mut everywhere = finding_lines(&json_of(&out));
+        assert!(everywhere.contains(&stray), "{everywhere:#?}");
+        everywhere.retain(|l| *l != stray);
+        assert_eq!(everywhere, default);
+    }
+    let out = diff(&as_paths(&paths), &snapshot, &["-A", "-n", "prod"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+}
+
+#[test]
+fn a_selector_limits_the_audit_with_kubectls_syntax() {
+    let paths = demo_paths();
+    let run = |selector: &str| {
+        let out = diff(
+            &as_paths(&paths),
+            Path::new(DRIFTED),
+            &["-l", selector, "-o", "json"],
+        );
+        assert!(out.code == 1 || out.code == 2, "{selector}: {}", out.stderr);
+        if out.code == 2 {
+            assert!(out.stderr.contains("nothing to audit"), "{}", out.stderr);
+            return Vec::new();
+        }
+        finding_lines(&json_of(&out))
+    };
+    let all = finding_lines(&json_of(&diff(
+        &as_paths(&paths),
+        Path::new(DRIFTED),
+        &["-o", "json"],
+    )));
+    let key = "app.kubernetes.io/part-of";
+    let selected = run(&format!("{key}=checkout"));
+    assert!(
+        selected
+            .iter()
+            .any(|l| l.contains("Deployment prod/checkout-api")),
+        "{selected:#?}"
+    );
+    assert!(
+        !selected.iter().any(|l| l.contains("fraud-detector")),
+        "{selected:#?}"
+    );
+    assert_eq!(run(&format!("{key}==checkout")), selected);
+    assert_eq!(run(&format!("{key} in (checkout, nothing)")), selected);
+    // Each selector and its negation split the findings between them.
+    for (selector, negation) in [
+        (format!("{key}=checkout"), format!("{key}!=checkout")),
+        (
+            format!("{key} in (checkout)"),
+            format!("{key} notin (checkout)"),
+        ),
+        (key.to_string(), format!("!{key}")),
+    ] {
+        let (a, b) = (run(&selector), run(&negation));
+        assert!(
+            a.iter().all(|l| !b.contains(l)),
+            "{selector} / {negation}: {a:#?} {b:#?}"
+        );
+        let mut union: Vec<String> = a.into_iter().chain(b).collect();
+        union.sort();
+        assert_eq!(union, all, "{selector} / {negation}");
+    }
+    let out = diff(
+        &as_paths(&paths),
+        Path::new(DRIFTED),
+        &["-l", "app in prod"],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with(
+            "driftctl: error: invalid value 'app in prod' for '--selector <SELECTOR>': \
+             expected `(` to open the set of values at character 8 (`prod`)"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_selected_object_whose_live_labels_changed_is_compared_not_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "app.kubernetes.io/part-of";
+    let snapshot = edited_snapshot(dir.path(), "relabelled.json", |item| {
+        if item["kind"] == "Deployment" && item["metadata"]["name"] == "checkout-api" {
+            item["metadata"]["labels"][key] = "legacy".into();
+        }
+    });
+    let out = diff(
+        &as_paths(&demo_paths()),
+        &snapshot,
+        &["-l", &format!("{key}=checkout"), "-o", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines = finding_lines(&json_of(&out));
+    assert!(
+        lines.contains(&format!(
+            "config Deployment prod/checkout-api metadata.labels[\"{key}\"]"
+        )),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.starts_with("missing ")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn the_cluster_path_passes_namespace_and_selector_to_the_lists() {
+    let server = support::server::ApiServer::ml_platform("drifted");
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.kubeconfig(dir.path(), None);
+    let scope = ["-n", "prod", "-l", "app.kubernetes.io/part-of=checkout"];
+    let mut extra = vec!["-o", "json"];
+    extra.extend(scope);
+    let out = driftctl(&demo_live_args(&kubeconfig, &extra));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let from_cluster = finding_lines(&json_of(&out));
+    let from_snapshot = finding_lines(&json_of(&diff(
+        &as_paths(&demo_paths()),
+        Path::new(DRIFTED),
+        &extra,
+    )));
+    assert_eq!(from_cluster, from_snapshot);
+    assert!(
+        from_cluster.iter().all(|l| l.contains(" prod/")),
+        "{from_cluster:#?}"
+    );
+    let lists: Vec<String> = server
+        .gets()
+        .into_iter()
+        .filter(|u| u.contains("limit="))
+        .collect();
+    assert!(!lists.is_empty());
+    let selected = |list: &str| {
+        list.contains("labelSelector=app.kubernetes.io%2Fpart-of%3Dcheckout")
+            || list.contains("labelSelector=app.kubernetes.io/part-of%3Dcheckout")
+            || list.contains("labelSelector=app.kubernetes.io%2Fpart-of=checkout")
+    };
+    for list in &lists {
+        // The LISTs of declared kinds carry the selector; those of the
+        // children their controllers write (ReplicaSets) need not.
+        let resource = list.split('?').next().unwrap().rsplit('/').next().unwrap();
+        assert!(
+            selected(list) || ["replicasets", "jobs", "secrets"].contains(&resource),
+            "{list}"
+        );
+        if list.contains("/namespaces/") {
+            assert!(list.contains("/namespaces/prod/"), "{list}");
+        }
+    }
+    assert!(
+        lists
+            .iter()
+            .any(|l| l.contains("/deployments?") && selected(l)),
+        "{lists:#?}"
+    );
+}
+
+// ---- Paths people pass ----
+
+#[test]
+fn the_repository_root_renders_each_kustomization_root_once() {
+    let out = diff(
+        &[&root().join("fixtures/ml-platform/git")],
+        Path::new(DRIFTED),
+        &["-o", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    check_findings("drifted", &out.stdout, out.code);
+}
+
+#[test]
+fn two_roots_declaring_one_object_are_both_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    write(
+        &tree,
+        "base/kustomization.yaml",
+        "resources:\n  - cm.yaml\n",
+    );
+    write(
+        &tree,
+        "base/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n  namespace: ml-serving\n",
+    );
+    for root in ["east", "west"] {
+        write(
+            &tree,
+            &format!("{root}/kustomization.yaml"),
+            "resources:\n  - ../base\n",
+        );
+    }
+    let out = diff(&[&tree], Path::new(DRIFTED), &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let shown = |p: &str| tree.join(p).display().to_string();
+    let document = format!("{}:1", shown("base/cm.yaml"));
+    let wanted = format!(
+        "ConfigMap ml-serving/shared is declared by two roots: {} renders it from {document}, and {} from {document}",
+        shown("east"),
+        shown("west"),
+    );
+    assert!(out.stderr.contains(&wanted), "{wanted}\n{}", out.stderr);
+}
+
+#[test]
+fn siblings_of_a_tracking_group_are_named_as_outside_the_paths() {
+    let overlay = root().join("fixtures/ml-platform/git/apps/fraud-detector/overlays/prod");
+    let out = diff(&[&overlay], Path::new(DRIFTED), &["-o", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report = json_of(&out);
+    let orphans: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "orphan")
+        .collect();
+    let sibling = orphans
+        .iter()
+        .find(|f| f["object"]["kind"] == "Service" && f["object"]["name"] == "checkout-api")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(
+        sibling["trackingGroup"]["name"],
+        "Flux Kustomization flux-system/apps"
+    );
+    assert_eq!(
+        sibling["trackingGroup"]["labels"]["kustomize.toolkit.fluxcd.io/name"],
+        "apps"
+    );
+    assert_eq!(sibling["trackingGroup"]["outsidePaths"], true);
+    // An object no GitOps tool applied belongs to no group.
+    let untracked = orphans
+        .iter()
+        .find(|f| f["object"]["name"] == "debug-flags")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert!(untracked.get("trackingGroup").is_none(), "{untracked:#}");
+
+    let text = diff(&[&overlay], Path::new(DRIFTED), &["--color", "never"]);
+    assert!(
+        text.stdout.contains(
+            "outside the given PATHs, in the tracking group of the audited objects \
+             (Flux Kustomization flux-system/apps): another path of that group may declare it"
+        ),
+        "{}",
+        text.stdout
+    );
+}
+
+// ---- Error messages that help ----
+
+const KUBECONFIG: &str = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: prod\n  context: {cluster: c, user: u}\n- name: staging\n  context: {cluster: c, user: u}\n";
+
+fn cluster_diff(extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut args = vec![
+        "diff".to_string(),
+        "fixtures/ml-platform/git/apps/status-page".to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = driftctl_env(&args, env);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    out
+}
+
+#[test]
+fn an_unknown_context_names_the_kubeconfig_and_lists_its_contexts() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "config",
+        &format!("{KUBECONFIG}current-context: prod\n"),
+    );
+    let name = file.display().to_string();
+    let out = cluster_diff(&["--kubeconfig", &name, "--context", "nope"], &[]);
+    assert!(
+        out.stderr.contains(&format!(
+            "driftctl: error: --context nope: no such context in the kubeconfig \"{name}\"; its contexts: prod, staging (current: prod)"
+        )),
+        "{}",
+        out.stderr
+    );
+    let out = cluster_diff(&["--context", "nope"], &[("KUBECONFIG", &name)]);
+    assert!(
+        out.stderr.contains(&format!(
+            "no such context in the kubeconfig \"{name}\" (from KUBECONFIG); its contexts: prod, staging"
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_kubeconfig_without_current_context_hints_only_what_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "config", KUBECONFIG);
+    let name = file.display().to_string();
+    let out = cluster_diff(&[], &[("KUBECONFIG", &name)]);
+    assert!(
+        out.stderr.contains(&format!(
+            "the kubeconfig \"{name}\" (from KUBECONFIG): no current-context; pass --context NAME (its contexts: prod, staging)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("set KUBECONFIG"), "{}", out.stderr);
+
+    // No kubeconfig at all: the default file, double-quoted once.
+    let home = tempfile::tempdir().unwrap();
+    let home_name = home.path().display().to_string();
+    let out = cluster_diff(
+        &[],
+        &[
+            ("HOME", &home_name),
+            ("KUBECONFIG", ""),
+            ("KUBERNETES_SERVICE_HOST", ""),
+        ],
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "no kubeconfig at \"{home_name}/.kube/config\" (KUBECONFIG is not set)"
+        )) && out.stderr.contains("set KUBECONFIG"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("'\""), "{}", out.stderr);
+    // KUBECONFIG naming a file that is not there: fix it, not set it.
+    let missing = format!("{home_name}/nowhere.yaml");
+    let out = cluster_diff(&[], &[("KUBECONFIG", &missing)]);
+    assert!(
+        out.stderr
+            .contains(&format!("no kubeconfig at \"{missing}\" (from KUBECONFIG)"))
+            && out.stderr.contains("fix KUBECONFIG")
+            && !out.stderr.contains("set KUBECONFIG"),
+        "{}",
+        out.stderr
+    );
+}
+
+fn assert_refusal(out: &Output, wanted: &str) {
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.starts_with("driftctl: error: ") && out.stderr.contains(wanted),
+        "{wanted}\n{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_misspelt_kustomization_field_is_named_with_the_field_it_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    write(
+        &app,
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    );
+    let file = write(
+        &app,
+        "kustomization.yaml",
+        "resources:\n  - cm.yaml\nnamePrefx: x-\n",
+    );
+    // An empty PATH: kubectl is not asked, whatever the machine has.
+    let out = driftctl_env(
+        &[
+            "diff".into(),
+            app.display().to_string(),
+            "--live-snapshot".into(),
+            DRIFTED.into(),
+        ],
+        &[("PATH", "")],
+    );
+    assert_refusal(
+        &out,
+        &format!(
+            "unknown field namePrefx in {}:3, did you mean namePrefix?",
+            file.display()
+        ),
+    );
+    assert!(!out.stderr.contains("kubectl"), "{}", out.stderr);
+}
+
+#[test]
+fn yaml_slips_are_said_plainly_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let tab = write(
+        dir.path(),
+        "tab.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: a\n",
+    );
+    assert_refusal(
+        &diff(&[&tab], Path::new(DRIFTED), &[]),
+        &format!(
+            "{}:4: invalid YAML: tab character in indentation",
+            tab.display()
+        ),
+    );
+    // Seven lines, the quote opened on the sixth.
+    let quote = write(
+        dir.path(),
+        "quote.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  A: \"open\n  B: x\n",
+    );
+    assert_refusal(
+        &diff(&[&quote], Path::new(DRIFTED), &[]),
+        &format!(
+            "{}:6: invalid YAML: a quoted string opens on this line and is never closed",
+            quote.display()
+        ),
+    );
+}
+
+#[test]
+fn git_errors_carry_no_libgit2_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = status_page_without_namespace(dir.path());
+    let out = diff(&[&tree], Path::new(DRIFTED), &["--rev", "main"]);
+    assert_refusal(&out, "is not inside a Git repository");
+    assert!(
+        !out.stderr.contains("class=") && !out.stderr.contains("code="),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_bad_jq_expression_says_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = status_page_without_namespace(dir.path());
+    let rules = write(
+        dir.path(),
+        "rules.yaml",
+        "ignore:\n  - jqPathExpressions: ['.spec | select(.replicas == ']\n",
+    );
+    let out = diff(
+        &[&tree],
+        Path::new(DRIFTED),
+        &["--config", &rules.display().to_string()],
+    );
+    assert_refusal(
+        &out,
+        "cannot parse jq expression \".spec | select(.replicas == \": expected",
+    );
+    assert!(!out.stderr.contains("error(s)"), "{}", out.stderr);
+}
+
+#[test]
+fn outside_git_a_base_above_the_overlay_is_read_as_kustomize_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        !dir.path().ancestors().any(|a| a.join(".git").exists()),
+        "the temporary directory is inside a Git work tree"
+    );
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources:\n  - cm.yaml\n",
+    );
+    write(
+        dir.path(),
+        "base/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fraud-detector-config\ndata:\n  THRESHOLD: \"0.70\"\n",
+    );
+    let overlay = dir.path().join("overlay");
+    write(
+        &overlay,
+        "kustomization.yaml",
+        "namespace: ml-serving\nresources:\n  - ../base\n",
+    );
+    let out = diff(&[&overlay], Path::new(DRIFTED), &["-o", "json"]);
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    let lines = finding_lines(&json_of(&out));
+    assert!(
+        !lines.iter().any(|l| l.contains("fraud-detector-config")),
+        "{lines:#?}"
+    );
+    // A file outside the overlay's directory stays refused, as kustomize refuses it.
+    let file = dir.path().join("file-overlay");
+    write(
+        &file,
+        "kustomization.yaml",
+        "resources:\n  - ../base/cm.yaml\n",
+    );
+    assert_refusal(
+        &diff(&[&file], Path::new(DRIFTED), &[]),
+        "kustomize's load restrictions",
+    );
+}
+
+#[test]
+fn usage_errors_and_driftctl_errors_share_one_prefix() {
+    let usage = driftctl(&demo_args("drifted", &["--bogus"]));
+    assert_refusal(&usage, "unexpected argument '--bogus'");
+    let own = driftctl(&["diff".into(), "no/such/dir".into()]);
+    assert_refusal(&own, "no/such/dir");
+}
+
+#[test]
+fn invalid_base64_in_a_git_secret_names_file_and_key_never_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = write(
+        dir.path(),
+        "secret.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: fraud-db\n  namespace: ml-serving\ndata:\n  password: hunter2-in-plain-text!\n",
+    );
+    let out = diff(&[&secret], Path::new(DRIFTED), &[]);
+    assert_refusal(
+        &out,
+        &format!(
+            "{}:6: Secret ml-serving/fraud-db: data.password is not valid base64",
+            secret.display()
+        ),
+    );
+    assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
 }

@@ -147,7 +147,8 @@ fn audit_tree(
     };
     let desired = followed.objects;
     let declared = crate::source::declarations(&desired);
-    let mut options = crate::audit_options(&args.source, &args.rules, &desired, now, None)?;
+    let mut options =
+        crate::audit_options(&args.source, &args.scope, &args.rules, &desired, now, None)?;
     options.apps = followed.index;
     let mut report = crate::audit::audit(desired, live, &options)?;
     report.unchecked.extend(followed.unchecked);

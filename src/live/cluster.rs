@@ -325,45 +325,197 @@ fn unreachable(server: &str, e: &CallError, trusted: &str) -> anyhow::Error {
 
 /// The kubeconfig like kubectl reads it: `--kubeconfig`, else `$KUBECONFIG`
 /// or `~/.kube/config`, else the Pod's service account (in-cluster), as
-/// kube's `Config::infer` does, with errors that name what is missing.
+/// kube's `Config::infer` does, with errors that name the files read, the
+/// contexts they hold, and only the remedies that apply.
 async fn load_config(options: &ClusterOptions) -> Result<kube::Config> {
     let select = KubeConfigOptions {
         context: options.context.clone(),
         cluster: None,
         user: None,
     };
-    if let Some(path) = &options.kubeconfig {
-        let file = Kubeconfig::read_from(path)
-            .map_err(|e| anyhow!("{}: cannot read the kubeconfig: {e}", path.display()))?;
-        return kube::Config::from_custom_kubeconfig(file, &select)
-            .await
-            .map_err(|e| anyhow!("{}: {e}", path.display()));
-    }
-    if options.context.is_some() {
-        return kube::Config::from_kubeconfig(&select)
-            .await
-            .map_err(|e| anyhow!("kubeconfig ($KUBECONFIG or ~/.kube/config): {e}"));
-    }
-    let mut config = match kube::Config::from_kubeconfig(&select).await {
-        Ok(config) => config,
-        Err(kubeconfig) if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() => in_cluster()
-            .map_err(|e| {
+    let files = KubeconfigFiles::locate(options.kubeconfig.as_deref());
+    let kubeconfig = match files.read() {
+        Ok(kubeconfig) => kubeconfig,
+        Err(Unread::Missing)
+            if files.origin == Origin::Default
+                && options.context.is_none()
+                && std::env::var_os("KUBERNETES_SERVICE_HOST").is_some_and(|v| !v.is_empty()) =>
+        {
+            return in_cluster().map_err(|e| {
                 anyhow!(
-                    "no kubeconfig ({kubeconfig}) and, in a Pod (KUBERNETES_SERVICE_HOST is \
+                    "no kubeconfig ({}) and, in a Pod (KUBERNETES_SERVICE_HOST is \
                      set), no usable service account: {e}; mount one \
-                     (automountServiceAccountToken) or pass --kubeconfig"
+                     (automountServiceAccountToken) or pass --kubeconfig",
+                    files.missing()
                 )
-            })?,
-        Err(kubeconfig) => {
+            });
+        }
+        Err(Unread::Missing) => {
+            let remedy = match files.origin {
+                Origin::Flag => "pass --kubeconfig a file that exists",
+                Origin::Environment => "fix KUBECONFIG or pass --kubeconfig",
+                Origin::Default => "pass --kubeconfig or set KUBECONFIG",
+            };
+            let pod = if options.kubeconfig.is_none() && options.context.is_none() {
+                ", and not in a Pod (KUBERNETES_SERVICE_HOST is not set)"
+            } else {
+                ""
+            };
             return Err(anyhow!(
-                "no cluster to read: {kubeconfig}, and not in a Pod (KUBERNETES_SERVICE_HOST \
-                 is not set); pass --kubeconfig, set KUBECONFIG, or use --live-snapshot FILE \
-                 for an offline audit"
+                "no cluster to read: {}{pod}; {remedy}, or use --live-snapshot FILE for an \
+                 offline audit",
+                files.missing()
             ));
         }
+        Err(Unread::Invalid(reason)) => return Err(anyhow!("{reason}")),
     };
-    config.apply_debug_overrides();
+    let contexts: Vec<&str> = kubeconfig
+        .contexts
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let listed = if contexts.is_empty() {
+        "it has no contexts".to_string()
+    } else {
+        format!("its contexts: {}", contexts.join(", "))
+    };
+    match (&options.context, kubeconfig.current_context.as_deref()) {
+        (Some(wanted), current) if !contexts.contains(&wanted.as_str()) => {
+            let current = current
+                .filter(|c| !c.is_empty())
+                .map(|c| format!(" (current: {c})"))
+                .unwrap_or_default();
+            return Err(anyhow!(
+                "--context {wanted}: no such context in {}; {listed}{current}",
+                files.shown()
+            ));
+        }
+        (None, None | Some("")) => {
+            return Err(anyhow!(
+                "{}: no current-context; pass --context NAME ({listed}) or choose one with \
+                 `kubectl config use-context NAME`",
+                files.shown()
+            ));
+        }
+        _ => {}
+    }
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &select)
+        .await
+        .map_err(|e| anyhow!("{}: {e}", files.shown()))?;
+    if files.origin != Origin::Flag {
+        config.apply_debug_overrides();
+    }
     Ok(config)
+}
+
+/// Where the kubeconfig files come from, for the remedy an error suggests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Flag,
+    Environment,
+    Default,
+}
+
+/// The kubeconfig files kubectl would read.
+struct KubeconfigFiles {
+    paths: Vec<PathBuf>,
+    origin: Origin,
+}
+
+enum Unread {
+    /// None of the files exists.
+    Missing,
+    /// A file exists but cannot be read or is no kubeconfig.
+    Invalid(String),
+}
+
+impl KubeconfigFiles {
+    fn locate(flag: Option<&std::path::Path>) -> KubeconfigFiles {
+        if let Some(path) = flag {
+            return KubeconfigFiles {
+                paths: vec![path.to_path_buf()],
+                origin: Origin::Flag,
+            };
+        }
+        let from_env: Vec<PathBuf> = std::env::var_os("KUBECONFIG")
+            .map(|v| {
+                std::env::split_paths(&v)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !from_env.is_empty() {
+            return KubeconfigFiles {
+                paths: from_env,
+                origin: Origin::Environment,
+            };
+        }
+        KubeconfigFiles {
+            paths: std::env::home_dir()
+                .map(|home| home.join(".kube").join("config"))
+                .into_iter()
+                .collect(),
+            origin: Origin::Default,
+        }
+    }
+
+    /// Reads and merges the files that exist, as kubectl does with
+    /// `KUBECONFIG` (the first file to set a value wins).
+    fn read(&self) -> std::result::Result<Kubeconfig, Unread> {
+        let existing: Vec<&PathBuf> = self.paths.iter().filter(|p| p.exists()).collect();
+        if existing.is_empty() {
+            return Err(Unread::Missing);
+        }
+        let mut merged = Kubeconfig::default();
+        for path in existing {
+            let file = Kubeconfig::read_from(path).map_err(|e| {
+                Unread::Invalid(match e {
+                    kube::config::KubeconfigError::ReadConfig(io, _) => {
+                        format!("{}: cannot read the kubeconfig: {io}", quoted(path))
+                    }
+                    other => format!("{}: not a usable kubeconfig: {other}", quoted(path)),
+                })
+            })?;
+            merged = merged
+                .merge(file)
+                .map_err(|e| Unread::Invalid(format!("{}: {e}", quoted(path))))?;
+        }
+        Ok(merged)
+    }
+
+    /// The files, each double-quoted, and where their names came from.
+    fn shown(&self) -> String {
+        let files: Vec<String> = self.paths.iter().map(|p| quoted(p)).collect();
+        let noun = if files.len() == 1 {
+            "kubeconfig"
+        } else {
+            "kubeconfigs"
+        };
+        match self.origin {
+            Origin::Environment => format!("the {noun} {} (from KUBECONFIG)", files.join(", ")),
+            _ => format!("the {noun} {}", files.join(", ")),
+        }
+    }
+
+    /// `no kubeconfig at "/root/.kube/config" (KUBECONFIG is not set)`
+    fn missing(&self) -> String {
+        let files: Vec<String> = self.paths.iter().map(|p| quoted(p)).collect();
+        let files = if files.is_empty() {
+            "no home directory".to_string()
+        } else {
+            files.join(", ")
+        };
+        match self.origin {
+            Origin::Flag => format!("no kubeconfig at {files} (--kubeconfig)"),
+            Origin::Environment => format!("no kubeconfig at {files} (from KUBECONFIG)"),
+            Origin::Default => format!("no kubeconfig at {files} (KUBECONFIG is not set)"),
+        }
+    }
+}
+
+/// A path in double quotes, once.
+fn quoted(path: &std::path::Path) -> String {
+    format!("\"{}\"", path.display())
 }
 
 /// The Pod's service account, its errors naming the file or variable.
@@ -423,27 +575,28 @@ impl LiveSource for Cluster {
 
     fn fetch(&mut self, query: &LiveQuery) -> Result<LiveState> {
         let mut tasks = Vec::new();
-        for (resource, query) in self.resolve(&query.types) {
-            if !resource.namespaced {
+        let selector = query.selector.as_ref().map(|s| s.to_string());
+        for (resource, type_query) in self.resolve(&query.types) {
+            if !resource.namespaced || type_query.every_namespace {
                 tasks.push(ListTask {
                     resource,
                     namespace: None,
-                    selector: None,
+                    selector: selector.clone(),
                     wanted: Arc::new(BTreeSet::new()),
                 });
-            } else if query.namespaces.len() > CLUSTER_WIDE_ABOVE {
+            } else if type_query.namespaces.len() > CLUSTER_WIDE_ABOVE {
                 tasks.push(ListTask {
                     resource,
                     namespace: None,
-                    selector: None,
-                    wanted: Arc::new(query.namespaces.clone()),
+                    selector: selector.clone(),
+                    wanted: Arc::new(type_query.namespaces.clone()),
                 });
             } else {
-                for ns in &query.namespaces {
+                for ns in &type_query.namespaces {
                     tasks.push(ListTask {
                         resource: resource.clone(),
                         namespace: Some(ns.clone()),
-                        selector: None,
+                        selector: selector.clone(),
                         wanted: Arc::new(BTreeSet::new()),
                     });
                 }
@@ -522,15 +675,15 @@ impl LiveSource for Cluster {
         Ok(state)
     }
 
-    fn fetch_tracked(
-        &mut self,
-        types: &[TypeQuery],
-        label: &str,
-        value: &str,
-    ) -> Result<LiveState> {
+    fn fetch_tracked(&mut self, query: &LiveQuery, label: &str, value: &str) -> Result<LiveState> {
         let mut state = LiveState::default();
         let mut tasks = Vec::new();
-        for (resource, _) in self.resolve(types) {
+        // Lists kept from `fetch` were made with the query's selector already.
+        let selector = match &query.selector {
+            Some(s) => format!("{label}={value},{s}"),
+            None => format!("{label}={value}"),
+        };
+        for (resource, _) in self.resolve(&query.types) {
             let key = (resource.api_version.clone(), resource.kind.clone());
             if let Some(elsewhere) = self.elsewhere.get(&key) {
                 // Listed whole already: the rest of the cluster is here.
@@ -545,7 +698,7 @@ impl LiveSource for Cluster {
             tasks.push(ListTask {
                 resource,
                 namespace: None,
-                selector: Some(format!("{label}={value}")),
+                selector: Some(selector.clone()),
                 wanted: Arc::new(BTreeSet::new()),
             });
         }

@@ -33,12 +33,30 @@ pub struct TypeQuery {
     /// Namespaces to list (desired objects' namespaces, the orphan scope);
     /// empty for a cluster-scoped type.
     pub namespaces: BTreeSet<String>,
+    /// `--all-namespaces`: a namespaced type listed in every namespace.
+    pub every_namespace: bool,
+}
+
+impl TypeQuery {
+    pub fn cluster_scoped(&self) -> bool {
+        self.namespaces.is_empty() && !self.every_namespace
+    }
+
+    /// Whether objects of namespace `namespace` (`None`: cluster-scoped) are asked for.
+    pub fn covers(&self, namespace: Option<&str>) -> bool {
+        match namespace {
+            Some(ns) => self.every_namespace || self.namespaces.contains(ns),
+            None => self.cluster_scoped(),
+        }
+    }
 }
 
 /// What the audit asks of the cluster.
 #[derive(Debug, Clone, Default)]
 pub struct LiveQuery {
     pub types: Vec<TypeQuery>,
+    /// `--selector`: only objects whose labels match (the API server's `labelSelector`).
+    pub selector: Option<crate::selector::Selector>,
 }
 
 /// Part of the cluster the audit could not read.
@@ -74,11 +92,18 @@ pub trait LiveSource {
     fn fetch(&mut self, query: &LiveQuery) -> Result<LiveState>;
 
     /// Objects anywhere in the cluster that carry the label `label=value`
-    /// (a GitOps tracking label), for orphans outside the desired namespaces.
-    /// A cluster lists `types` in every namespace (and cluster-wide); a
-    /// snapshot may return objects of any type.
-    fn fetch_tracked(&mut self, types: &[TypeQuery], label: &str, value: &str)
-    -> Result<LiveState>;
+    /// (a GitOps tracking label) and match the query's selector, for orphans
+    /// outside the desired namespaces. A cluster lists the query's types in
+    /// every namespace (and cluster-wide); a snapshot may return objects of
+    /// any type.
+    fn fetch_tracked(&mut self, query: &LiveQuery, label: &str, value: &str) -> Result<LiveState>;
+
+    /// Whether the live objects come without managedFields (a `kubectl get`
+    /// without `--show-managed-fields`): who wrote what is unknown, and the
+    /// audit falls back to the rules for objects without managedFields.
+    fn without_managed_fields(&self) -> bool {
+        false
+    }
 
     /// One core/v1 object by kind, namespace and name (a ConfigMap or
     /// Secret that Flux's `substituteFrom` names and Git does not declare).

@@ -148,7 +148,7 @@ impl Snapshot {
     /// Ingress, counts as captured: its absence is a finding.)
     fn not_captured(&self, query: &TypeQuery) -> Option<UnreadType> {
         let group = group_of(&query.api_version);
-        let cluster_scoped = query.namespaces.is_empty();
+        let cluster_scoped = query.cluster_scoped();
         let captured = self.objects.iter().any(|o| {
             group_of(o["apiVersion"].as_str().unwrap_or_default()) == group
                 && (o["kind"] == query.kind.as_str()
@@ -199,6 +199,17 @@ impl LiveSource for Snapshot {
         })
     }
 
+    /// A dump in which no object carries managedFields was taken without
+    /// `--show-managed-fields` (kubectl's default strips them); the API
+    /// server gives them to every object a manager ever wrote.
+    fn without_managed_fields(&self) -> bool {
+        !self.objects.is_empty()
+            && self
+                .objects
+                .iter()
+                .all(|o| o["metadata"].get("managedFields").is_none())
+    }
+
     fn scope(&mut self, api_version: &str, kind: &str) -> Result<Scope> {
         let group = group_of(api_version);
         if let Some(scope) = self.crd_scopes.get(&GroupKind::new(group, kind)) {
@@ -229,27 +240,21 @@ impl LiveSource for Snapshot {
             .filter(|o| {
                 query.types.iter().any(|t| {
                     Snapshot::matches_type(o, t)
-                        && match o["metadata"].get("namespace").and_then(Value::as_str) {
-                            Some(ns) => t.namespaces.contains(ns),
-                            None => t.namespaces.is_empty(),
-                        }
+                        && t.covers(o["metadata"].get("namespace").and_then(Value::as_str))
                 })
             })
+            .filter(|o| query.selector.as_ref().is_none_or(|s| s.matches_object(o)))
             .cloned()
             .collect();
         Ok(LiveState { objects, unread })
     }
 
-    fn fetch_tracked(
-        &mut self,
-        _types: &[TypeQuery],
-        label: &str,
-        value: &str,
-    ) -> Result<LiveState> {
+    fn fetch_tracked(&mut self, query: &LiveQuery, label: &str, value: &str) -> Result<LiveState> {
         let objects = self
             .objects
             .iter()
             .filter(|o| o["metadata"]["labels"][label].as_str() == Some(value))
+            .filter(|o| query.selector.as_ref().is_none_or(|s| s.matches_object(o)))
             .cloned()
             .collect();
         Ok(LiveState {

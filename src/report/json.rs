@@ -27,6 +27,18 @@ pub fn to_value(report: &Report, show_ignored: bool) -> Value {
             if let Some(app) = report.app_of(&f.object) {
                 out["app"] = json!(app);
             }
+            if let Some(group) = report.tracking_groups.get(&f.object.identity()) {
+                let mut labels = Map::new();
+                labels.insert(group.label.clone(), json!(group.value));
+                if let Some((key, ns)) = &group.namespace {
+                    labels.insert(key.clone(), json!(ns));
+                }
+                out["trackingGroup"] = json!({
+                    "name": group.to_string(),
+                    "labels": labels,
+                    "outsidePaths": true,
+                });
+            }
             out
         }).collect::<Vec<_>>(),
         "unchecked": report.unchecked.iter().map(|u| {

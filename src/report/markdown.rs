@@ -149,7 +149,7 @@ fn object_section(out: &mut String, report: &Report, object: &ObjectRef, finding
         .unwrap_or_default();
     let _ = writeln!(out, "{}{declared_words}\n", code(&object.api_version));
     for f in findings {
-        finding_section(out, f, declared, report.now);
+        finding_section(out, f, declared, report);
     }
     out.push_str("</details>\n\n");
 }
@@ -158,7 +158,7 @@ fn finding_section(
     out: &mut String,
     f: &Finding,
     declared: Option<&SourceLocation>,
-    now: jiff::Timestamp,
+    report: &Report,
 ) {
     let subject = match &f.path {
         Some(path) => code(path),
@@ -170,7 +170,7 @@ fn finding_section(
         out,
         "**{}** {subject}<br>{}",
         f.category,
-        text(&who(f, now))
+        text(&who(f, report))
     );
     if let Some(words) = owner_words(f) {
         let _ = write!(out, "<br>{}", text(&words));

@@ -52,7 +52,10 @@ pub fn counts(report: &Report) -> Vec<(Category, usize)> {
 }
 
 /// "changed by kubectl-set (Update) 3 days ago".
-pub fn who(f: &Finding, now: jiff::Timestamp) -> String {
+/// `report` gives the time ages are measured from, and whether the live
+/// objects came without managedFields (then no owner is known at all).
+pub fn who(f: &Finding, report: &Report) -> String {
+    let now = report.now;
     let verb = match f.change {
         Change::Changed => "changed",
         Change::Added => "added",
@@ -67,6 +70,9 @@ pub fn who(f: &Finding, now: jiff::Timestamp) -> String {
             manager_words(a, now)
         ),
         None if f.change == Change::Missing => "no live object of this kind and name".into(),
+        None if report.without_managed_fields => {
+            format!("{verb}; by whom and when is unknown (the live objects have no managedFields)")
+        }
         None => format!("{verb}; no field manager owns it any more"),
         Some(a) => format!("{verb} by {}", manager_words(a, now)),
     }
@@ -212,6 +218,15 @@ pub fn value_diff(desired: &Value, live: &Value) -> Option<Vec<DiffLine>> {
         }
     }
     Some(lines)
+}
+
+/// What a person must know before deleting an orphan that shares the
+/// audited objects' tracking label: its group's other paths were not audited.
+pub fn tracking_words(group: &crate::model::TrackingGroup) -> String {
+    format!(
+        "outside the given PATHs, in the tracking group of the audited objects ({group}): \
+         another path of that group may declare it"
+    )
 }
 
 #[cfg(test)]

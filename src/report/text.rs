@@ -63,7 +63,18 @@ pub fn render(report: &Report, options: &TextOptions) -> String {
         };
         let _ = writeln!(out, "{}", p.paint(&detail, Style::new().dimmed()));
         for finding in findings {
-            finding_text(&mut out, finding, declared, report.now, &p);
+            finding_text(&mut out, finding, declared, report, &p);
+            if finding.category == Category::Orphan
+                && let Some(group) = report.tracking_groups.get(&finding.object.identity())
+            {
+                let words = super::tracking_words(group);
+                let _ = writeln!(
+                    out,
+                    "{}{}",
+                    " ".repeat(14),
+                    p.paint(&words, Style::new().dimmed())
+                );
+            }
         }
         out.push('\n');
     }
@@ -138,7 +149,7 @@ fn finding_text(
     out: &mut String,
     f: &Finding,
     declared: Option<&SourceLocation>,
-    now: jiff::Timestamp,
+    report: &Report,
     p: &Painter,
 ) {
     let label = p.paint(
@@ -151,7 +162,7 @@ fn finding_text(
     };
     let _ = writeln!(out, "  {label}  {headline}");
     let indent = " ".repeat(14);
-    let _ = writeln!(out, "{indent}{}", who(f, now));
+    let _ = writeln!(out, "{indent}{}", who(f, report));
     if let Some(words) = owner_words(f) {
         let _ = writeln!(out, "{indent}{words}");
     }

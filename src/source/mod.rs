@@ -26,6 +26,9 @@ pub struct DesiredObject {
     /// Values a kustomization field set (`images:`, `replicas:`) and the
     /// line declaring each, oldest first (native rendering only).
     pub values: Vec<(FieldPath, SourceLocation)>,
+    /// The kustomization (or PATH) that renders it, for errors that must
+    /// tell two roots apart.
+    pub root: Option<String>,
     /// Values substituted into it from a Secret (Flux `postBuild`): hidden
     /// wherever the object or a finding on it is printed.
     pub secrets: Vec<SecretValue>,
@@ -136,11 +139,15 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Result<Vec<DesiredObj
         }
     }
     for path in distinct_paths(paths) {
-        let read = if path.is_dir() && kustomization_file(path).is_some() {
+        let mut read = if path.is_dir() && kustomization_file(path).is_some() {
             render_kustomization(path, options)?
         } else {
             plain::read(path, options)?
         };
+        let root = clean_path(path).display().to_string();
+        for object in read.iter_mut().filter(|o| o.root.is_none()) {
+            object.root = Some(root.clone());
+        }
         if read.is_empty() && options.require_objects {
             bail!(
                 "{}: no Kubernetes object found (no document with apiVersion, kind and metadata.name{}); nothing to audit",
@@ -154,7 +161,42 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Result<Vec<DesiredObj
         }
         objects.extend(read);
     }
+    check_secret_data(&objects)?;
     Ok(objects)
+}
+
+/// A Secret's `data` holds base64: a value that is not would be refused by
+/// the API server, so comparing it would report drift that is a typo in
+/// Git. The error names the file and key, never the value.
+fn check_secret_data(objects: &[DesiredObject]) -> Result<()> {
+    use base64::Engine;
+    for object in objects {
+        let value = &object.value;
+        if value["kind"] != "Secret" || value["apiVersion"] != "v1" {
+            continue;
+        }
+        let Some(data) = value["data"].as_object() else {
+            continue;
+        };
+        for (key, encoded) in data {
+            let valid = match encoded {
+                Value::String(text) => base64::engine::general_purpose::STANDARD
+                    .decode(text.split_whitespace().collect::<String>())
+                    .is_ok(),
+                Value::Null => true,
+                _ => false,
+            };
+            if !valid {
+                bail!(
+                    "{}: {}: data.{key} is not valid base64 (a Secret's data holds base64; \
+                     write the plain text under stringData instead); the value is not shown",
+                    describe(&object.source),
+                    object.object_ref()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The PATHs to read, each once: a repeated PATH, or one inside a plain
@@ -235,6 +277,17 @@ pub fn reject_duplicates(objects: &[DesiredObject]) -> Result<()> {
             r.name.clone(),
         );
         if let Some(first) = seen.insert(key, object) {
+            if let (Some(a), Some(b)) = (&first.root, &object.root)
+                && a != b
+            {
+                bail!(
+                    "{} is declared by two roots: {a} renders it from {}, and {b} from {}; \
+                     each object must be declared once (audit one of them at a time)",
+                    r,
+                    describe(&first.source),
+                    describe(&object.source)
+                );
+            }
             bail!(
                 "{} is declared twice: in {} and in {}; each object must be declared once",
                 r,

@@ -27,9 +27,68 @@ pub fn read(path: &Path, options: &SourceOptions) -> Result<Vec<DesiredObject>> 
         boundary: repository_root(&canonical),
         visited: HashSet::new(),
         options,
+        kustomizations: Vec::new(),
     };
     walk.dir(path, &mut objects, 0)?;
+    for dir in roots(&walk.kustomizations) {
+        let root = super::clean_path(dir).display().to_string();
+        for mut object in render_kustomization(dir, options)? {
+            object.root = Some(root.clone());
+            objects.push(object);
+        }
+    }
     Ok(objects)
+}
+
+/// The kustomizations found in a tree that no other one found there
+/// includes (through `resources`, `bases` or `components`, at any depth):
+/// a base an overlay renders is not rendered again on its own.
+fn roots(found: &[PathBuf]) -> Vec<&PathBuf> {
+    let mut included = HashSet::new();
+    for dir in found {
+        let mut stack = includes(dir);
+        let mut seen = HashSet::new();
+        while let Some(next) = stack.pop() {
+            if seen.len() > 10_000 || !seen.insert(next.clone()) {
+                continue;
+            }
+            stack.extend(includes(&next));
+            included.insert(next);
+        }
+    }
+    found
+        .iter()
+        .filter(|dir| {
+            dir.canonicalize()
+                .is_ok_and(|real| !included.contains(&real))
+        })
+        .collect()
+}
+
+/// The directories a kustomization's `resources`, `bases` and `components`
+/// name, resolved; unreadable kustomizations name none (rendering them
+/// reports the error).
+fn includes(dir: &Path) -> Vec<PathBuf> {
+    let Some(file) = kustomization_file(dir) else {
+        return Vec::new();
+    };
+    let Ok(text) = yaml::read_text(&file) else {
+        return Vec::new();
+    };
+    let Ok(docs) = yaml::parse_documents(&text, &file.display().to_string()) else {
+        return Vec::new();
+    };
+    let Some(k) = docs.into_iter().next().map(|d| d.value) else {
+        return Vec::new();
+    };
+    ["resources", "bases", "components"]
+        .iter()
+        .filter_map(|field| k.get(*field).and_then(serde_json::Value::as_array))
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .filter_map(|entry| dir.join(entry).canonicalize().ok())
+        .filter(|p| p.is_dir())
+        .collect()
 }
 
 /// The Git work tree holding `dir` (a `.git` directory or file above it),
@@ -48,6 +107,9 @@ struct Walk<'a> {
     boundary: PathBuf,
     visited: HashSet<PathBuf>,
     options: &'a SourceOptions,
+    /// Kustomization directories found, rendered once the walk knows
+    /// which of them others include.
+    kustomizations: Vec<PathBuf>,
 }
 
 impl Walk<'_> {
@@ -105,7 +167,7 @@ impl Walk<'_> {
             self.resolve(&entry)?;
             if entry.is_dir() {
                 if kustomization_file(&entry).is_some() {
-                    out.extend(render_kustomization(&entry, options)?);
+                    self.kustomizations.push(entry.clone());
                 } else {
                     self.dir(&entry, out, depth + 1)?;
                 }
@@ -152,6 +214,7 @@ pub fn read_file(path: &Path, _verbose: bool) -> Result<Vec<DesiredObject>> {
                 patches: Vec::new(),
                 values: Vec::new(),
                 secrets: Vec::new(),
+                root: None,
             });
         }
     }
