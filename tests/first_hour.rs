@@ -338,7 +338,7 @@ fn as_paths(paths: &[std::path::PathBuf]) -> Vec<&Path> {
 /// The drifted snapshot with each of its items changed by `edit`, as JSON.
 fn edited_snapshot(dir: &Path, name: &str, edit: impl Fn(&mut Value)) -> std::path::PathBuf {
     let text = std::fs::read_to_string(root().join(DRIFTED)).unwrap();
-    let mut list: Value = serde_yaml::from_str(&text).unwrap();
+    let mut list: Value = driftctl::yaml::from_str(&text, "live.yaml").unwrap();
     for item in list["items"].as_array_mut().unwrap() {
         edit(item);
     }
@@ -540,7 +540,7 @@ fn objects_that_declare_no_namespace_are_placed_in_the_given_one() {
 fn all_namespaces_looks_for_orphans_in_every_namespace() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(root().join(DRIFTED)).unwrap();
-    let mut list: Value = serde_yaml::from_str(&text).unwrap();
+    let mut list: Value = driftctl::yaml::from_str(&text, "live.yaml").unwrap();
     list["items"]
         .as_array_mut()
         .unwrap()

@@ -40,13 +40,65 @@ pub fn document(text: &str, dialect: Dialect) -> Result<Option<Value>, ReadError
     };
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| ReadError {
-            line: e.marker().line().max(1),
-            message: format!("invalid YAML: {}", e.info()),
-        })?;
+        let (event, span) = next.map_err(|e| plainly(text, e.marker().line().max(1), e.info()))?;
         reader.event(event, span)?;
     }
     Ok(reader.root.filter(|v| !v.is_null()))
+}
+
+/// The parser's words for two common slips, said plainly: a tab in
+/// indentation, and a quote never closed (named at the line it opens on,
+/// not where the parser gave up).
+fn plainly(text: &str, line: usize, info: &str) -> ReadError {
+    if info.contains("tabs disallowed") {
+        return ReadError {
+            line,
+            message: "invalid YAML: tab character in indentation (YAML indents with spaces only)"
+                .into(),
+        };
+    }
+    if info.contains("quoted scalar")
+        && let Some(opened) = quote_opened_at(text, line)
+    {
+        return ReadError {
+            line: opened,
+            message: "invalid YAML: a quoted string opens on this line and is never closed".into(),
+        };
+    }
+    ReadError {
+        line,
+        message: format!("invalid YAML: {info}"),
+    }
+}
+
+/// The line (1-based) on which a quoted scalar still open at line `upto`
+/// began: quotes that open a scalar (after `: `, `- `, `[`, `{`, `,` or at
+/// the start of a line), `\"` and `''` escapes, comments outside quotes.
+fn quote_opened_at(text: &str, upto: usize) -> Option<usize> {
+    let mut open: Option<(char, usize)> = None;
+    for (i, line) in text.lines().take(upto).enumerate() {
+        let mut previous = ' ';
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match open {
+                Some(('"', _)) if c == '\\' => {
+                    chars.next();
+                }
+                Some(('\'', _)) if c == '\'' && chars.peek() == Some(&'\'') => {
+                    chars.next();
+                }
+                Some((quote, _)) if c == quote => open = None,
+                Some(_) => {}
+                None if c == '#' && previous.is_whitespace() => break,
+                None if (c == '"' || c == '\'') && " \t:-[{,".contains(previous) => {
+                    open = Some((c, i + 1));
+                }
+                None => {}
+            }
+            previous = c;
+        }
+    }
+    open.map(|(_, line)| line)
 }
 
 struct Reader {
