@@ -67,7 +67,7 @@ _driftctl() {
             return 0
             ;;
         driftctl__subcmd__backport)
-            opts="-n -v -q -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --live-snapshot --kubeconfig --context --request-timeout --timeout --concurrency --quiet --no-cache --config --argocd-app --only --write --branch --pr-body --now --help"
+            opts="-v -n -A -l -q -h --renderer --rev --verbose --debug --no-follow --app --repo-root --repo-url --namespace --all-namespaces --selector --live-snapshot --kubeconfig --context --request-timeout --timeout --concurrency --quiet --no-cache --config --argocd-app --only --write --branch --pr-body --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -81,14 +81,6 @@ _driftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --app)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -98,6 +90,22 @@ _driftctl() {
                     return 0
                     ;;
                 --repo-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -171,7 +179,7 @@ _driftctl() {
             return 0
             ;;
         driftctl__subcmd__diff)
-            opts="-n -v -q -o -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --live-snapshot --kubeconfig --context --request-timeout --timeout --concurrency --quiet --no-cache --config --argocd-app --output --color --fail-on --min-age --blame --show-ignored --now --help"
+            opts="-v -n -A -l -q -o -h --renderer --rev --verbose --debug --no-follow --app --repo-root --repo-url --namespace --all-namespaces --selector --live-snapshot --kubeconfig --context --request-timeout --timeout --concurrency --quiet --no-cache --config --argocd-app --output --color --fail-on --min-age --blame --show-ignored --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,14 +193,6 @@ _driftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --app)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -202,6 +202,22 @@ _driftctl() {
                     return 0
                     ;;
                 --repo-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -353,7 +369,7 @@ _driftctl() {
             return 0
             ;;
         driftctl__subcmd__render)
-            opts="-n -v -h --renderer --rev --namespace --verbose --debug --no-follow --app --repo-root --repo-url --show-secrets --help"
+            opts="-v -h --renderer --rev --verbose --debug --no-follow --app --repo-root --repo-url --show-secrets --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -364,14 +380,6 @@ _driftctl() {
                     return 0
                     ;;
                 --rev)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
