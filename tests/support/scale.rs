@@ -140,6 +140,12 @@ pub fn build(namespaces: usize, sets: usize, tree: &Path) -> (Recording, usize) 
     {
         namespace_items.push(ns.clone());
     }
+    // No HPA anywhere: the API server answers an empty list, not 404.
+    recording.insert(
+        "/apis/autoscaling/v2/horizontalpodautoscalers",
+        json!({"kind": "HorizontalPodAutoscalerList", "apiVersion": "autoscaling/v2",
+               "metadata": {"resourceVersion": "6408"}, "items": []}),
+    );
     recording.insert(
         "/api/v1/namespaces",
         json!({"kind": "NamespaceList", "apiVersion": "v1",
