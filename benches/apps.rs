@@ -94,7 +94,6 @@ fn build(apps: usize, repo: &Path) -> Recording {
     let mut kustomizations = vec![live(root, "flux-system", 0)];
     let mut namespaces = vec![json!({"apiVersion": "v1", "kind": "Namespace",
                                      "metadata": {"name": "flux-system"}})];
-    let mut n = 1;
     for i in 0..apps {
         let app = format!("app{i}");
         let ns = format!("ns{i}");
@@ -103,8 +102,7 @@ fn build(apps: usize, repo: &Path) -> Recording {
             &repo.join(format!("clusters/prod/{app}.yaml")),
             &format!("{k}\n"),
         );
-        kustomizations.push(live(k, "flux-system", n));
-        n += 1;
+        kustomizations.push(live(k, "flux-system", 1_000_000 + i));
         write(
             &repo.join(format!("apps/{app}/kustomization.yaml")),
             &format!("namespace: {ns}\nresources: [objects.yaml]\n"),
@@ -134,9 +132,10 @@ fn build(apps: usize, repo: &Path) -> Recording {
             o["metadata"]["namespace"] = json!(ns);
             o
         };
+        let mut made = 0;
         let mut live_of = |o: Value| {
-            n += 1;
-            live(in_ns(o), &app, n)
+            made += 1;
+            live(in_ns(o), &app, i * 100 + made)
         };
         let deployments = vec![live_of(deployment)];
         let services = vec![live_of(service)];
