@@ -70,6 +70,23 @@ fn measure(program: &str, args: &[String], dir: &Path) -> Measure {
     }
 }
 
+/// `diff` of the ml-platform demo against the cluster of `kubeconfig`, as
+/// JSON, then `extra`.
+fn ml_platform_diff(kubeconfig: &Path, extra: &[&str]) -> Vec<String> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut args: Vec<String> = vec![
+        "diff".into(),
+        format!("{root}/fixtures/ml-platform/git/clusters/prod"),
+        format!("{root}/fixtures/ml-platform/git/apps/status-page"),
+        "--kubeconfig".into(),
+        kubeconfig.display().to_string(),
+        "--output".into(),
+        "json".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.partial_cmp(b).unwrap());
     values[values.len() / 2]
@@ -256,20 +273,7 @@ fn small() {
         ClientAuth::None,
     );
     let kubeconfig = server.kubeconfig(dir.path(), None);
-    let root = env!("CARGO_MANIFEST_DIR");
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut args: Vec<String> = vec![
-            "diff".into(),
-            format!("{root}/fixtures/ml-platform/git/clusters/prod"),
-            format!("{root}/fixtures/ml-platform/git/apps/status-page"),
-            "--kubeconfig".into(),
-            kubeconfig.display().to_string(),
-            "--output".into(),
-            "json".into(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        args
-    };
+    let args = |extra: &[&str]| ml_platform_diff(&kubeconfig, extra);
     for (name, extra) in [
         ("discovery cached", &[][..]),
         ("--no-cache", &["--no-cache"][..]),
@@ -302,17 +306,7 @@ fn hostile_case(
         server.fail(m, f);
     }
     let kubeconfig = server.kubeconfig(dir.path(), None);
-    let root = env!("CARGO_MANIFEST_DIR");
-    let mut args: Vec<String> = vec![
-        "diff".into(),
-        format!("{root}/fixtures/ml-platform/git/clusters/prod"),
-        format!("{root}/fixtures/ml-platform/git/apps/status-page"),
-        "--kubeconfig".into(),
-        kubeconfig.display().to_string(),
-        "--output".into(),
-        "json".into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
+    let args = ml_platform_diff(&kubeconfig, extra);
     let m = measure(&driftctl_bin(), &args, dir.path());
     println!(
         "{name:<48} exit {}  {:>6.2}s  {:>5.0} MiB",

@@ -496,7 +496,7 @@ fn render(args: RenderArgs) -> Result<i32> {
     let (followed, _tree) = load_sources(&args.source, false, None)?;
     let mut desired = followed.objects;
     for object in &mut desired {
-        // Values substituted from a cluster Secret are never printed.
+        // Values Flux substituted from a Secret are never printed.
         if !object.secrets.is_empty() {
             source::hide_secret_values(&mut object.value, &object.secrets);
         }

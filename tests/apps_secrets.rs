@@ -104,7 +104,7 @@ fn a_substitute_from_secret_in_the_cluster_is_used_and_its_value_never_shown() {
 fn a_required_substitute_from_that_cannot_be_read_makes_the_app_unchecked() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("git");
-    copy_dir(&common::root().join("fixtures/flux-apps/git"), &repo);
+    common::copy_tree(&common::root().join("fixtures/flux-apps/git"), &repo);
     let apps = repo.join("clusters/production/apps.yaml");
     let text = std::fs::read_to_string(&apps).unwrap();
     std::fs::write(&apps, text.replace("        optional: true\n", "")).unwrap();
@@ -241,17 +241,4 @@ fn against_a_cluster_substitute_from_is_one_get() {
         "{}",
         out.stderr
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }

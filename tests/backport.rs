@@ -38,19 +38,6 @@ fn have_git() -> bool {
     ok
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// The fixture's git/ tree committed in a fresh repository.
 fn fixture_repo() -> tempfile::TempDir {
     let repo = tempfile::tempdir().unwrap();
