@@ -23,7 +23,16 @@ struct Rule {
     anchored: bool,
     pattern: Vec<Step>,
     value: Expected,
-    condition: Option<(String, Value)>,
+    /// `if=` conditions, all of which must hold.
+    conditions: Vec<Condition>,
+}
+
+/// `REL==VALUE` (`equal`) or `REL!=VALUE`; an absent field compares as null.
+#[derive(Debug)]
+struct Condition {
+    rel: String,
+    equal: bool,
+    value: Value,
 }
 
 #[derive(Debug, PartialEq)]
@@ -62,12 +71,22 @@ fn parse_rule(line: &str) -> Result<Option<Rule>, String> {
     let pattern = words.next().ok_or("no pattern")?;
     let rest = words.next().ok_or("no value")?;
     let mut value = rest;
-    let mut condition = None;
+    let mut conditions = Vec::new();
     while let Some((before, option)) = value.rsplit_once(' ') {
         if let Some(cond) = option.strip_prefix("if=") {
-            let (rel, v) = cond.split_once("==").ok_or("if= without ==")?;
-            let v = serde_json::from_str(v).map_err(|e| format!("if= value: {e}"))?;
-            condition = Some((rel.to_string(), v));
+            let (rel, equal, v) = match cond.split_once("==") {
+                Some((rel, v)) => (rel, true, v),
+                None => {
+                    let (rel, v) = cond.split_once("!=").ok_or("if= without == or !=")?;
+                    (rel, false, v)
+                }
+            };
+            let value = serde_json::from_str(v).map_err(|e| format!("if= value: {e}"))?;
+            conditions.push(Condition {
+                rel: rel.to_string(),
+                equal,
+                value,
+            });
         } else if let Some(until) = option.strip_prefix("until=1.") {
             if until.parse::<u32>().map_err(|e| e.to_string())? < OLDEST {
                 return Ok(None);
@@ -103,7 +122,7 @@ fn parse_rule(line: &str) -> Result<Option<Rule>, String> {
         anchored,
         pattern: parse_pattern(pattern),
         value,
-        condition,
+        conditions,
     }))
 }
 
@@ -188,9 +207,11 @@ fn kind_of(root: &Value) -> (&str, &str) {
 }
 
 fn rule_holds(rule: &Rule, root: &Value, path: &FieldPath, live: &Value) -> bool {
-    if let Some((rel, want)) = &rule.condition
-        && relative(root, path, rel) != Some(want)
-    {
+    let holds = |c: &Condition| {
+        let value = relative(root, path, &c.rel).unwrap_or(&Value::Null);
+        (value == &c.value) == c.equal
+    };
+    if !rule.conditions.iter().all(holds) {
         return false;
     }
     match &rule.value {

@@ -143,3 +143,50 @@ fn namespace_name_label_is_the_name() {
     assert!(is_default(&ns, &p, &json!("web")));
     assert!(!is_default(&ns, &p, &json!("other")));
 }
+
+#[test]
+fn job_backoff_limit_depends_on_backoff_limit_per_index() {
+    // SetDefaults_Job: 6, or MaxInt32 when backoffLimitPerIndex is set.
+    let p = path("spec.backoffLimit");
+    let plain = json!({"apiVersion": "batch/v1", "kind": "Job", "spec": {}});
+    assert!(is_default(&plain, &p, &json!(6)));
+    assert!(!is_default(&plain, &p, &json!(2147483647)));
+    let per_index = json!({"apiVersion": "batch/v1", "kind": "Job",
+        "spec": {"backoffLimitPerIndex": 1}});
+    assert!(is_default(&per_index, &p, &json!(2147483647)));
+    assert!(!is_default(&per_index, &p, &json!(6)));
+}
+
+#[test]
+fn subject_api_group_depends_on_the_subject_kind() {
+    let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "subjects": [{"kind": "ServiceAccount", "name": "a"}, {"kind": "User", "name": "b"}]});
+    let sa = path("subjects[0].apiGroup");
+    let user = path("subjects[1].apiGroup");
+    assert!(is_default(&binding, &sa, &json!("")));
+    assert!(!is_default(
+        &binding,
+        &sa,
+        &json!("rbac.authorization.k8s.io")
+    ));
+    assert!(is_default(
+        &binding,
+        &user,
+        &json!("rbac.authorization.k8s.io")
+    ));
+    assert!(!is_default(&binding, &user, &json!("")));
+}
+
+#[test]
+fn every_condition_of_a_rule_must_hold() {
+    let rule = parse_rule(r#"* a.b 1 if=c=="x" if=d!=null src=test"#)
+        .unwrap()
+        .unwrap();
+    let p = path("a.b");
+    let both = json!({"a": {"c": "x", "d": 2}});
+    let no_d = json!({"a": {"c": "x"}});
+    let other_c = json!({"a": {"c": "y", "d": 2}});
+    assert!(rule_holds(&rule, &both, &p, &json!(1)));
+    assert!(!rule_holds(&rule, &no_d, &p, &json!(1)));
+    assert!(!rule_holds(&rule, &other_c, &p, &json!(1)));
+}
