@@ -67,18 +67,23 @@ class Field:
 class Types:
     """Structs, constants and kinds of kubernetes/api at one tag."""
 
-    def __init__(self, repo, tag):
+    def __init__(self, repo, tag, texts=None):
+        """From a kubernetes/api clone at `tag`, or from `texts`
+        ({"apps/v1/types.go": source}) when given."""
         self.structs = {}  # "apps/v1.Deployment" -> [Field]
         self.consts = {}  # "core/v1.ProtocolTCP" -> JSON value
         self.groups = {}  # "apps/v1" -> "apps"
         self.kinds = []  # ("apps/v1", "Deployment")
-        files = git(repo, "ls-tree", "-r", "--name-only", tag).split()
-        for path in files:
-            m = re.fullmatch(r"([\w.]+)/(v\d+)/(\w+)\.go", path)
-            if not m or m.group(3).startswith(("zz_", "generated")) or path.endswith("_test.go"):
-                continue
-            pkg = f"{m.group(1)}/{m.group(2)}"
-            self.read_file(pkg, git(repo, "show", f"{tag}:{path}"))
+        if texts is None:
+            files = git(repo, "ls-tree", "-r", "--name-only", tag).split()
+            texts = {}
+            for path in files:
+                m = re.fullmatch(r"([\w.]+)/(v\d+)/(\w+)\.go", path)
+                if m and not m.group(3).startswith(("zz_", "generated")) and not path.endswith("_test.go"):
+                    texts[path] = git(repo, "show", f"{tag}:{path}")
+        for path, text in sorted(texts.items()):
+            pkg = path.rsplit("/", 1)[0]
+            self.read_file(pkg, text)
         for name, fields in META.items():
             self.structs[f"{META_PKG}.{name}"] = [Field(g, j, t, s, False) for g, j, t, s in fields]
         self.locations = self.find_locations()
@@ -769,7 +774,6 @@ def function_rules(types, sources, api_repo):
             if not m:
                 continue
             api = f"{m.group(1)}/{m.group(2)}"
-            api = {"rbac/v1": "rbac/v1", "networking/v1": "networking/v1"}.get(api, api)
             text = open(os.path.join(dirpath, "defaults.go")).read()
             rules += file_rules(types, text, api, rel, label, seen)
     return rules
