@@ -519,6 +519,10 @@ pub fn audit(
         apps,
         tracking_groups,
         without_managed_fields: stripped,
+        failing: Category::ALL
+            .into_iter()
+            .filter(|c| c.fails_by_default())
+            .collect(),
     })
 }
 

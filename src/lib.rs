@@ -272,6 +272,7 @@ fn diff(args: DiffArgs) -> Result<i32> {
     options.apps = followed.index;
     let mut report = audit::audit(desired, live.as_mut(), &options)?;
     report.unchecked.extend(followed.unchecked);
+    report.failing = fail_on;
     if report.out_of_scope > 0 && !args.live.quiet {
         eprintln!(
             "driftctl: {} of the objects PATHs declare are outside {} and were not audited",
@@ -298,10 +299,11 @@ fn diff(args: DiffArgs) -> Result<i32> {
             let color = match args.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
+                ColorChoice::Auto => report::text::auto_color(
+                    std::io::stdout().is_terminal(),
+                    std::env::var_os("NO_COLOR").as_deref(),
+                    std::env::var_os("TERM").as_deref(),
+                ),
             };
             report::text::render(
                 &report,
@@ -313,19 +315,16 @@ fn diff(args: DiffArgs) -> Result<i32> {
         }
     };
     write_stdout(rendered.as_bytes())?;
-    Ok(
-        if report
-            .findings
-            .iter()
-            .any(|f| fail_on.contains(&f.category))
-        {
-            EXIT_DRIFT
-        } else if !report.complete() {
-            EXIT_INCOMPLETE
-        } else {
-            EXIT_CLEAN
-        },
-    )
+    Ok(exit_code(report.verdict()))
+}
+
+/// The exit code of DESIGN.md for a verdict.
+pub fn exit_code(verdict: model::Verdict) -> i32 {
+    match verdict {
+        model::Verdict::Drift => EXIT_DRIFT,
+        model::Verdict::Incomplete => EXIT_INCOMPLETE,
+        model::Verdict::Clean => EXIT_CLEAN,
+    }
 }
 
 /// `-n prod -l app=web`, as the user gave the scope.

@@ -138,6 +138,25 @@ impl Category {
     pub fn fails_by_default(self) -> bool {
         self != Category::Controller
     }
+
+    /// The order a person on call reads them in: what runs (images) and
+    /// what leaks (secrets) first, what a controller owns last.
+    pub const BY_SEVERITY: [Category; 6] = [
+        Category::Image,
+        Category::Secret,
+        Category::Missing,
+        Category::Config,
+        Category::Orphan,
+        Category::Controller,
+    ];
+
+    /// 0 for the most severe, in [`Category::BY_SEVERITY`] order.
+    pub fn severity(self) -> usize {
+        Category::BY_SEVERITY
+            .iter()
+            .position(|c| *c == self)
+            .unwrap_or(Category::BY_SEVERITY.len())
+    }
 }
 
 impl fmt::Display for Category {
@@ -311,6 +330,20 @@ pub struct Report {
     /// The live objects came without managedFields (a snapshot taken
     /// without `--show-managed-fields`): nobody's changes can be attributed.
     pub without_managed_fields: bool,
+    /// The categories that fail the audit (`--fail-on`).
+    pub failing: Vec<Category>,
+}
+
+/// What an audit concludes; each has its exit code (DESIGN.md, Exit codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Drift in a failing category.
+    Drift,
+    /// No failing drift among what was checked, but something was not checked.
+    Incomplete,
+    /// Everything checked, no failing drift (findings in other categories
+    /// may remain).
+    Clean,
 }
 
 /// A GitOps tracking label (and the namespace label paired with it) that an
@@ -374,6 +407,22 @@ impl Report {
     /// Every desired object was checked.
     pub fn complete(&self) -> bool {
         self.unchecked.is_empty()
+    }
+
+    /// Whether findings of `category` fail the audit.
+    pub fn fails(&self, category: Category) -> bool {
+        self.failing.contains(&category)
+    }
+
+    /// Drift in a failing category decides first, then completeness.
+    pub fn verdict(&self) -> Verdict {
+        if self.findings.iter().any(|f| self.fails(f.category)) {
+            Verdict::Drift
+        } else if !self.complete() {
+            Verdict::Incomplete
+        } else {
+            Verdict::Clean
+        }
     }
 
     /// The app `object` belongs to, if the audit followed apps.

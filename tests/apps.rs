@@ -277,21 +277,25 @@ fn argocd_app_of_apps_clean_is_incomplete_with_no_finding() {
 }
 
 #[test]
-fn argocd_text_report_groups_findings_under_their_app() {
+fn argocd_text_report_names_each_objects_app() {
     let out = argocd("drifted", &["--color", "never"]);
     let text = &out.stdout;
-    let guestbook = text
-        .find("Argo CD Application argocd/guestbook:")
-        .expect(text);
-    let settings = text
-        .find("Argo CD Application argocd/settings:")
-        .expect(text);
-    let image = text.find("Deployment guestbook/prod-guestbook-ui").unwrap();
-    let config = text.find("ConfigMap settings/app-config").unwrap();
-    assert!(
-        guestbook < image && image < settings && settings < config,
-        "{text}"
-    );
+    for (object, app) in [
+        (
+            "Deployment guestbook/prod-guestbook-ui",
+            "Argo CD Application argocd/guestbook",
+        ),
+        (
+            "ConfigMap settings/app-config",
+            "Argo CD Application argocd/settings",
+        ),
+    ] {
+        let header = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{object}  (")))
+            .expect(text);
+        assert!(header.ends_with(&format!("; {app})")), "{header}");
+    }
 }
 
 /// A repository laid out in a temporary directory, with one Flux

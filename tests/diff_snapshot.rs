@@ -116,8 +116,9 @@ fn text_report_says_who_changed_what_and_when() {
     assert!(
         text.contains("kube-controller-manager (Update, scale subresource), time not recorded")
     );
-    assert!(text.contains(
-        "13 findings in 10 objects: image 1, config 7, secret 1, missing 1, orphan 2, controller 1"
+    assert!(text.starts_with(
+        "DRIFT (exit 1): 13 findings in 10 objects; failing: 1 image, 1 secret, 1 missing, \
+         7 config, 2 orphan; not failing: 1 controller; audit complete\n"
     ));
     assert!(!text.contains('\u{1b}'), "no color when piped");
 }

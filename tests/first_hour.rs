@@ -1076,3 +1076,283 @@ fn invalid_base64_in_a_git_secret_names_file_and_key_never_the_value() {
     );
     assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
 }
+
+// ---- A report read mid-incident ----
+
+/// The exit code a verdict line states: `DRIFT (exit 1): ...` -> 1.
+fn stated_exit(line: &str) -> Option<i32> {
+    let rest = line.split_once(" (exit ")?.1;
+    rest.split_once("):")?.0.parse().ok()
+}
+
+/// The demo's text report (no colour) against `snapshot`, then `extra`.
+fn demo_text(snapshot: &Path, extra: &[&str]) -> Output {
+    let paths = demo_paths();
+    let mut extra = extra.to_vec();
+    extra.extend(["--color", "never"]);
+    diff(&as_paths(&paths), snapshot, &extra)
+}
+
+#[test]
+fn the_first_line_is_the_verdict_with_its_exit_code_and_the_last_repeats_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = demo_text(Path::new(DRIFTED), &[]);
+    let first = out.stdout.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "DRIFT (exit 1): 13 findings in 10 objects; failing: 1 image, 1 secret, 1 missing, \
+         7 config, 2 orphan; not failing: 1 controller; audit complete",
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.stdout.lines().last(), Some(first), "{}", out.stdout);
+
+    let clean = demo_text(Path::new(CLEAN), &[]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    assert_eq!(clean.stdout.lines().count(), 1, "{}", clean.stdout);
+    assert!(
+        clean.stdout.starts_with("NO DRIFT (exit 0): ")
+            && clean
+                .stdout
+                .ends_with(" objects match Git; audit complete\n"),
+        "{}",
+        clean.stdout
+    );
+
+    // Unchecked kinds and nothing failing: exit 3, said on the first line.
+    let partial = snapshot_without(dir.path(), "clean", &LEFT_OUT[..3]);
+    let incomplete = demo_text(&partial, &[]);
+    let first = incomplete.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with("INCOMPLETE (exit 3): 5 not checked (listed under Not checked)"),
+        "{}",
+        incomplete.stdout
+    );
+
+    // Drift decides the exit code, the first line still says what was not checked.
+    let partial = snapshot_without(dir.path(), "drifted", LEFT_OUT);
+    let both = demo_text(&partial, &[]);
+    let first = both.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with("DRIFT (exit 1): ")
+            && first.ends_with("; audit INCOMPLETE: 7 not checked (listed under Not checked)"),
+        "{}",
+        both.stdout
+    );
+
+    // Findings in categories --fail-on leaves out do not read as drift.
+    let other = demo_text(Path::new(DRIFTED), &["-n", "prod", "--fail-on", "image"]);
+    let first = other.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with("NO FAILING DRIFT (exit 0): 5 findings in 2 objects; not failing: ")
+            && !first.contains("failing: 1 image"),
+        "{}",
+        other.stdout
+    );
+
+    for run in [&out, &clean, &incomplete, &both, &other] {
+        let first = run.stdout.lines().next().unwrap_or_default();
+        assert_eq!(stated_exit(first), Some(run.code), "{}", run.stdout);
+        // Zero counts are left out.
+        assert!(
+            !first
+                .split(['(', ':', ';', ','])
+                .any(|part| part.trim_start().starts_with("0 ")),
+            "{first}"
+        );
+    }
+}
+
+/// Each object of a text report in order, with the categories of its
+/// findings in order.
+fn report_objects(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut objects: Vec<(String, Vec<String>)> = Vec::new();
+    for line in text.lines().skip(1) {
+        if !line.starts_with(' ') && line.contains("  (") {
+            let name = line.split("  (").next().unwrap().to_string();
+            objects.push((name, Vec::new()));
+        } else if let Some(rest) = line.strip_prefix("  ")
+            && !rest.starts_with(' ')
+            && let Some((_, categories)) = objects.last_mut()
+        {
+            categories.push(rest.split_whitespace().next().unwrap().to_string());
+        }
+    }
+    objects
+}
+
+const SEVERITY: [&str; 6] = [
+    "image",
+    "secret",
+    "missing",
+    "config",
+    "orphan",
+    "controller",
+];
+
+fn severity(category: &str) -> usize {
+    SEVERITY.iter().position(|c| *c == category).unwrap()
+}
+
+#[test]
+fn objects_come_most_severe_first_and_newest_first_within_a_category() {
+    let out = demo_text(Path::new(DRIFTED), &[]);
+    let objects = report_objects(&out.stdout);
+    assert_eq!(objects.len(), 10, "{}", out.stdout);
+    let ranks: Vec<usize> = objects.iter().map(|(_, c)| severity(&c[0])).collect();
+    assert!(ranks.is_sorted(), "{ranks:?}\n{}", out.stdout);
+    assert_eq!(objects[0].0, "Deployment ml-serving/fraud-detector");
+    for (object, categories) in &objects {
+        let ranks: Vec<usize> = categories.iter().map(|c| severity(c)).collect();
+        assert!(ranks.is_sorted(), "{object}: {categories:?}");
+    }
+
+    // The fixture's people all wrote within two seconds: make the
+    // ConfigMap's edit a day newer and the ClusterRole's a day older.
+    let dir = tempfile::tempdir().unwrap();
+    let retimed = edited_snapshot(dir.path(), "retimed.json", |item| {
+        let time = match item["metadata"]["name"].as_str() {
+            Some("fraud-detector-config") => "2026-11-23T15:00:00Z",
+            Some("model-reader") => "2026-11-21T15:00:00Z",
+            _ => return,
+        };
+        for entry in item["metadata"]["managedFields"].as_array_mut().unwrap() {
+            if entry["manager"]
+                .as_str()
+                .is_some_and(|m| m == "kubectl-edit" || m == "kubectl-patch")
+            {
+                entry["time"] = time.into();
+            }
+        }
+    });
+    let out = demo_text(&retimed, &[]);
+    let config: Vec<String> = report_objects(&out.stdout)
+        .into_iter()
+        .filter(|(_, c)| c[0] == "config")
+        .map(|(o, _)| o)
+        .collect();
+    let at = |name: &str| config.iter().position(|o| o == name).unwrap();
+    assert_eq!(
+        config[0], "ConfigMap ml-serving/fraud-detector-config",
+        "{}",
+        out.stdout
+    );
+    assert!(
+        at("Deployment prod/checkout-api") < at("ClusterRole model-reader"),
+        "{config:?}"
+    );
+    // Changes whose time is unknown (no manager, the scale subresource) last.
+    assert!(
+        at("ClusterRole model-reader") < at("Namespace ml-serving")
+            && at("ClusterRole model-reader") < at("Deployment web/status-page"),
+        "{config:?}"
+    );
+}
+
+/// The SGR parameters (`31`, `1`) of each escape sequence in `line`.
+fn sgr_codes(line: &str) -> Vec<String> {
+    line.split('\u{1b}')
+        .skip(1)
+        .filter_map(|s| s.strip_prefix('[')?.split_once('m').map(|(p, _)| p))
+        .flat_map(|p| p.split(';'))
+        .map(str::to_string)
+        .collect()
+}
+
+const RED: &str = "31";
+const GREEN: &str = "32";
+
+#[test]
+fn colours_follow_kubectl_diff_and_missing_is_never_green() {
+    // Live verbs [get, delete], Git's [get, list, watch]: the diff has
+    // lines on both sides.
+    let dir = tempfile::tempdir().unwrap();
+    let edited = edited_snapshot(dir.path(), "verbs.json", |item| {
+        if item["metadata"]["name"] == "model-reader" {
+            item["rules"][0]["verbs"] = serde_json::json!(["get", "delete"]);
+        }
+    });
+    let paths = demo_paths();
+    let out = diff(&as_paths(&paths), &edited, &["--color", "always"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let plain = |line: &str| {
+        let mut text = String::new();
+        let mut rest = line;
+        while let Some((before, after)) = rest.split_once('\u{1b}') {
+            text.push_str(before);
+            rest = after.split_once('m').map(|(_, a)| a).unwrap_or("");
+        }
+        text + rest
+    };
+    let find = |wanted: &str| {
+        lines
+            .iter()
+            .find(|l| plain(l).trim_start().starts_with(wanted))
+            .unwrap_or_else(|| panic!("no line {wanted:?} in\n{}", out.stdout))
+    };
+    let missing = find("missing");
+    assert!(!sgr_codes(missing).contains(&GREEN.into()), "{missing:?}");
+    // What syncing from Git would remove is red and `-`, what it would
+    // write green and `+`; the header says which side is which.
+    assert!(plain(find("--- live")).contains("removes the - lines"));
+    assert!(plain(find("+++ git")).contains("writes the + lines"));
+    for (wanted, colour) in [
+        ("-- delete", RED),
+        ("+- list", GREEN),
+        ("+- watch", GREEN),
+        ("git:  0.85", GREEN),
+        ("live: 0.70", RED),
+    ] {
+        let line = find(wanted);
+        assert!(
+            sgr_codes(line).contains(&colour.into()),
+            "{wanted}: {line:?}"
+        );
+    }
+}
+
+#[test]
+fn a_dumb_terminal_gets_no_colour() {
+    // `script` (util-linux) gives driftctl a terminal.
+    if skip_without("script", "colour on a terminal") {
+        return;
+    }
+    let run = |term: &str| {
+        let args: Vec<String> = demo_args("drifted", &[])
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect();
+        let command = format!("{} {}", env!("CARGO_BIN_EXE_driftctl"), args.join(" "));
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(root())
+            .env("TERM", term)
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let colour = run("xterm-256color");
+    assert!(colour.contains("DRIFT (exit 1)"), "{colour}");
+    assert!(
+        colour.contains("\u{1b}["),
+        "a terminal gets colour: {colour}"
+    );
+    let dumb = run("dumb");
+    assert!(dumb.contains("DRIFT (exit 1)"), "{dumb}");
+    assert!(!dumb.contains('\u{1b}'), "TERM=dumb: {dumb:?}");
+}
+
+#[test]
+fn an_incomplete_text_report_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let partial = snapshot_without(dir.path(), "drifted", LEFT_OUT);
+    let mut args = demo_diff(&["--live-snapshot"]);
+    args.push(partial.display().to_string());
+    args.extend(["--color".into(), "never".into()]);
+    let out = driftctl(&args);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!("incomplete_text", out.stdout);
+}
+

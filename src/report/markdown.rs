@@ -4,7 +4,7 @@
 //! that GitHub and GitLab both render (GFM tables, inline HTML, fences).
 
 use super::{
-    DiffLine, blame_words, by_object, counts, declaration, location, one_line, owner_words,
+    DiffLine, blame_words, by_object, counts, declaration, location, one_line, owner_words, plural,
     secret_words, value_diff, value_source_words, who, whole_object,
 };
 use crate::model::{Category, Finding, ObjectRef, Report, SourceLocation, Unchecked};
@@ -52,7 +52,10 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
     }
     out.push('\n');
     if !report.findings.is_empty() {
-        out.push_str("In the diffs, `-` lines are Git's value and `+` lines the cluster's.\n\n");
+        out.push_str(
+            "In the diffs, as in `kubectl diff`: `-` lines are the cluster's value (what syncing \
+             from Git would remove), `+` lines Git's (what it would write).\n\n",
+        );
     }
     for (object, findings) in by_object(report) {
         object_section(&mut out, report, object, &findings);
@@ -109,10 +112,6 @@ fn headline(report: &Report) -> String {
         plural(total, "finding"),
         plural(by_object(report).len(), "object")
     )
-}
-
-fn plural(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// One line per category for readers who do not know driftctl.
@@ -189,15 +188,15 @@ fn finding_section(
                 .into_iter()
                 .map(|line| match line {
                     DiffLine::Hunk(h) => h,
-                    DiffLine::Git(l) => format!("-{l}"),
-                    DiffLine::Live(l) => format!("+{l}"),
+                    DiffLine::Live(l) => format!("-{l}"),
+                    DiffLine::Git(l) => format!("+{l}"),
                     DiffLine::Same(l) => format!(" {l}"),
                 })
                 .collect(),
-            None => vec![format!("- {}", one_line(d)), format!("+ {}", one_line(l))],
+            None => vec![format!("- {}", one_line(l)), format!("+ {}", one_line(d))],
         },
-        (Some(d), None) => vec![format!("- {}", one_line(d))],
-        (None, Some(l)) => vec![format!("+ {}", one_line(l))],
+        (Some(d), None) => vec![format!("+ {}", one_line(d))],
+        (None, Some(l)) => vec![format!("- {}", one_line(l))],
         (None, None) => return,
     };
     let body = lines.join("\n");

@@ -25,6 +25,47 @@ pub fn by_object(report: &Report) -> Vec<(&ObjectRef, Vec<&Finding>)> {
     groups
 }
 
+/// Findings grouped by object, the most severe object first: by its most
+/// severe category ([`Category::BY_SEVERITY`]), then by its newest change in
+/// that category (from managedFields; changes of unknown time last).
+/// Findings within an object follow the same order; ties keep report order.
+pub fn by_severity(report: &Report) -> Vec<(&ObjectRef, Vec<&Finding>)> {
+    let mut groups = by_object(report);
+    for (_, findings) in &mut groups {
+        findings.sort_by(|a, b| severity_order(a, b));
+    }
+    // Each group's first finding is now its most severe and newest.
+    groups.sort_by(|(_, a), (_, b)| severity_order(a[0], b[0]));
+    groups
+}
+
+/// More severe first; within a category, newer first, unknown times last.
+fn severity_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    a.category
+        .severity()
+        .cmp(&b.category.severity())
+        .then_with(|| changed_at(b).cmp(&changed_at(a)))
+}
+
+/// When the live value was last written, if managedFields say.
+fn changed_at(f: &Finding) -> Option<jiff::Timestamp> {
+    f.attribution.as_ref()?.since.as_deref()?.parse().ok()
+}
+
+/// The non-zero counts, most severe category first.
+pub fn counts_by_severity(report: &Report) -> Vec<(Category, usize)> {
+    Category::BY_SEVERITY
+        .into_iter()
+        .map(|c| (c, report.count(c)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// "1 finding", "3 findings".
+pub fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// "3 days ago", "5 minutes ago": how long before `now` a write happened.
 pub fn age(since: &str, now: jiff::Timestamp) -> Option<String> {
     let then: jiff::Timestamp = since.parse().ok()?;
@@ -188,31 +229,34 @@ pub fn blame_words(f: &Finding) -> Option<String> {
     ))
 }
 
-/// One line of a value diff: Git's side is `-`, the cluster's `+`.
+/// One line of a value diff. As in `kubectl diff`, the cluster's side is
+/// the old one (`-`, what syncing from Git would remove) and Git's the new
+/// one (`+`, what it would write).
 #[derive(Debug, PartialEq)]
 pub enum DiffLine {
     Hunk(String),
-    Git(String),
     Live(String),
+    Git(String),
     Same(String),
 }
 
-/// A unified diff (3 lines of context) of two values that span lines;
-/// `None` when both fit on one line and read better side by side.
+/// A unified diff (3 lines of context) from the live value to Git's, for
+/// values that span lines; `None` when both fit on one line and read better
+/// one under the other.
 pub fn value_diff(desired: &Value, live: &Value) -> Option<Vec<DiffLine>> {
     let (d, l) = (block(desired), block(live));
     if !d.trim_end().contains('\n') && !l.trim_end().contains('\n') {
         return None;
     }
-    let diff = similar::TextDiff::from_lines(&d, &l);
+    let diff = similar::TextDiff::from_lines(&l, &d);
     let mut lines = Vec::new();
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         lines.push(DiffLine::Hunk(hunk.header().to_string()));
         for change in hunk.iter_changes() {
             let line = change.value().trim_end_matches('\n').to_string();
             lines.push(match change.tag() {
-                similar::ChangeTag::Delete => DiffLine::Git(line),
-                similar::ChangeTag::Insert => DiffLine::Live(line),
+                similar::ChangeTag::Delete => DiffLine::Live(line),
+                similar::ChangeTag::Insert => DiffLine::Git(line),
                 similar::ChangeTag::Equal => DiffLine::Same(line),
             });
         }

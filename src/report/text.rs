@@ -1,21 +1,36 @@
-//! The text report, for people under pressure: grouped by object, each
-//! finding says its category and who changed it when, in plain words,
-//! before the values. Green is Git's side, red the cluster's, yellow a
-//! changed path.
+//! The text report, for people under pressure. The first line is the
+//! verdict (repeated last, where a long report ends on a terminal); then
+//! the objects, most severe first, each finding saying its category and
+//! who changed it when, in plain words, before the values. Colours follow
+//! `kubectl diff`: red is the cluster's side (what syncing from Git would
+//! remove), green Git's (what it would write); no category is green.
 
 use super::{
-    DiffLine, blame_words, by_object, counts, declaration, location, one_line, owner_words,
-    secret_words, value_diff, value_source_words, who, whole_object,
+    DiffLine, blame_words, by_severity, counts_by_severity, declaration, location, one_line,
+    owner_words, plural, secret_words, value_diff, value_source_words, who, whole_object,
 };
-use crate::model::{Category, Change, Finding, Report, SourceLocation, Unchecked};
+use crate::model::{
+    Category, Change, Finding, ObjectRef, Report, SourceLocation, Unchecked, Verdict,
+};
 use owo_colors::{OwoColorize, Style};
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::fmt::Write;
 
 pub struct TextOptions {
     pub color: bool,
     /// List what ignore rules hid, with the rule.
     pub show_ignored: bool,
+}
+
+/// `--color auto`: colour only on a terminal that can show it, and not
+/// when NO_COLOR is set (to anything but empty) or TERM is `dumb`.
+pub fn auto_color(
+    stdout_is_terminal: bool,
+    no_color: Option<&OsStr>,
+    term: Option<&OsStr>,
+) -> bool {
+    stdout_is_terminal && no_color.is_none_or(|v| v.is_empty()) && term.is_none_or(|t| t != "dumb")
 }
 
 struct Painter {
@@ -32,90 +47,101 @@ impl Painter {
     }
 }
 
+/// Where a finding's second and later lines start.
+const INDENT: &str = "              ";
+
 pub fn render(report: &Report, options: &TextOptions) -> String {
     let p = Painter {
         color: options.color,
     };
-    let mut out = String::new();
-    let mut groups = by_object(report);
-    // Grouped under their app (stable: the order within an app is kept).
-    groups.sort_by_key(|(object, _)| report.app_of(object));
-    let mut current_app = None;
-    for (object, findings) in groups {
-        let app = report.app_of(object);
-        if let Some(shown) = app
-            && app != current_app
-        {
-            let heading = format!("{shown}:");
-            let _ = writeln!(
-                out,
-                "{}",
-                p.paint(&heading, Style::new().bold().underline())
-            );
-            current_app = app;
-        }
-        let header = format!("{object}");
-        let _ = write!(out, "{}", p.paint(&header, Style::new().bold()));
-        let declared = declaration(report, object, &findings);
-        let detail = match declared {
-            Some(s) => format!("  ({}, {})", object.api_version, location(s)),
-            None => format!("  ({})", object.api_version),
-        };
-        let _ = writeln!(out, "{}", p.paint(&detail, Style::new().dimmed()));
-        for finding in findings {
-            finding_text(&mut out, finding, declared, report, &p);
-            if finding.category == Category::Orphan
-                && let Some(group) = report.tracking_groups.get(&finding.object.identity())
-            {
-                let words = super::tracking_words(group);
-                let _ = writeln!(
-                    out,
-                    "{}{}",
-                    " ".repeat(14),
-                    p.paint(&words, Style::new().dimmed())
-                );
-            }
-        }
-        out.push('\n');
+    let verdict = verdict_line(report, &p);
+    let mut body = String::new();
+    for (object, findings) in by_severity(report) {
+        object_text(&mut body, object, &findings, report, &p);
     }
     object_list(
-        &mut out,
+        &mut body,
         &p,
         "Not managed",
         &report.unmanaged,
         Style::new().bold(),
     );
-    if options.show_ignored && !report.ignored_findings.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            p.paint(
-                &format!("Ignored ({}):", report.ignored),
-                Style::new().bold().dimmed()
-            )
-        );
-        for i in &report.ignored_findings {
-            let what = i.finding.path.as_deref().unwrap_or(match i.finding.change {
-                Change::Missing => "(missing)",
-                _ => "(orphan)",
-            });
-            let _ = writeln!(
-                out,
-                "  {} {} {}  by {}",
-                i.finding.category, i.finding.object, what, i.rule
-            );
-        }
-        out.push('\n');
+    if options.show_ignored {
+        ignored_list(&mut body, report, &p);
     }
     object_list(
-        &mut out,
+        &mut body,
         &p,
         "Not checked",
         &report.unchecked,
         Style::new().bold().yellow(),
     );
-    out.push_str(&summary(report, &p));
-    out
+    if body.is_empty() {
+        return verdict;
+    }
+    format!("{verdict}\n{body}{verdict}")
+}
+
+/// `Deployment prod/checkout-api  (apps/v1, FILE:LINE; APP)` and its findings.
+fn object_text(
+    out: &mut String,
+    object: &ObjectRef,
+    findings: &[&Finding],
+    report: &Report,
+    p: &Painter,
+) {
+    let _ = write!(out, "{}", p.paint(&object.to_string(), Style::new().bold()));
+    let declared = declaration(report, object, findings);
+    let mut detail = vec![object.api_version.clone()];
+    if let Some(s) = declared {
+        detail.push(location(s));
+    }
+    let mut detail = detail.join(", ");
+    if let Some(app) = report.app_of(object) {
+        let _ = write!(detail, "; {app}");
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        p.paint(&format!("  ({detail})"), Style::new().dimmed())
+    );
+    for finding in findings {
+        finding_text(out, finding, declared, report, p);
+        if finding.category == Category::Orphan
+            && let Some(group) = report.tracking_groups.get(&finding.object.identity())
+        {
+            let words = super::tracking_words(group);
+            let _ = writeln!(out, "{INDENT}{}", p.paint(&words, Style::new().dimmed()));
+        }
+    }
+    out.push('\n');
+}
+
+/// With `--show-ignored`: what ignore rules hid, each with its rule.
+fn ignored_list(out: &mut String, report: &Report, p: &Painter) {
+    if report.ignored_findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        p.paint(
+            &format!("Ignored ({}):", report.ignored),
+            Style::new().bold().dimmed()
+        )
+    );
+    for i in &report.ignored_findings {
+        let what = i.finding.path.as_deref().unwrap_or(match i.finding.change {
+            Change::Missing => "(missing)",
+            _ => "(orphan)",
+        });
+        let _ = writeln!(
+            out,
+            "  {} {} {}  by {}",
+            i.finding.category, i.finding.object, what, i.rule
+        );
+    }
+    out.push('\n');
 }
 
 /// A titled list of objects with a reason each (not checked, not managed).
@@ -134,13 +160,13 @@ fn object_list(out: &mut String, p: &Painter, title: &str, items: &[Unchecked], 
     out.push('\n');
 }
 
+/// Failing-by-default categories are bold, the most severe red; none is
+/// green (green is Git's side of a value, and reads as "fine").
 fn category_style(category: Category) -> Style {
     match category {
-        Category::Image => Style::new().magenta().bold(),
+        Category::Image | Category::Secret | Category::Missing => Style::new().red().bold(),
         Category::Config => Style::new().yellow().bold(),
-        Category::Secret => Style::new().red().bold(),
-        Category::Missing => Style::new().green().bold(),
-        Category::Orphan => Style::new().red().bold(),
+        Category::Orphan => Style::new().magenta().bold(),
         Category::Controller => Style::new().cyan(),
     }
 }
@@ -161,7 +187,7 @@ fn finding_text(
         None => whole_object(f.change).to_string(),
     };
     let _ = writeln!(out, "  {label}  {headline}");
-    let indent = " ".repeat(14);
+    let indent = INDENT;
     let _ = writeln!(out, "{indent}{}", who(f, report));
     if let Some(words) = owner_words(f) {
         let _ = writeln!(out, "{indent}{words}");
@@ -174,7 +200,7 @@ fn finding_text(
         return;
     }
     match (&f.desired, &f.live) {
-        (Some(d), Some(l)) => values(out, d, l, &indent, p),
+        (Some(d), Some(l)) => values(out, d, l, indent, p),
         (Some(d), None) => {
             let _ = writeln!(
                 out,
@@ -217,51 +243,114 @@ fn values(out: &mut String, desired: &Value, live: &Value, indent: &str, p: &Pai
         );
         return;
     };
-    let _ = writeln!(out, "{indent}{}", p.paint("--- git", Style::new().green()));
-    let _ = writeln!(out, "{indent}{}", p.paint("+++ live", Style::new().red()));
+    // The header says which side is which, as `kubectl diff` does.
+    let _ = writeln!(
+        out,
+        "{indent}{}",
+        p.paint(
+            "--- live  (the cluster; syncing from Git removes the - lines)",
+            Style::new().red()
+        )
+    );
+    let _ = writeln!(
+        out,
+        "{indent}{}",
+        p.paint(
+            "+++ git   (syncing from Git writes the + lines)",
+            Style::new().green()
+        )
+    );
     for line in lines {
         let (text, style) = match line {
             DiffLine::Hunk(h) => (h, Style::new().cyan()),
-            DiffLine::Git(l) => (format!("-{l}"), Style::new().green()),
-            DiffLine::Live(l) => (format!("+{l}"), Style::new().red()),
+            DiffLine::Live(l) => (format!("-{l}"), Style::new().red()),
+            DiffLine::Git(l) => (format!("+{l}"), Style::new().green()),
             DiffLine::Same(l) => (format!(" {l}"), Style::new()),
         };
         let _ = writeln!(out, "{indent}{}", p.paint(&text, style));
     }
 }
 
-fn summary(report: &Report, p: &Painter) -> String {
-    let total = report.findings.len();
-    let objects = by_object(report).len();
-    let parts: Vec<String> = counts(report)
+/// The verdict in one glance: `DRIFT (exit 1): 13 findings in 10 objects;
+/// failing: 1 image, 7 config; not failing: 1 controller; audit complete`.
+/// Counts most severe first, zero counts left out.
+fn verdict_line(report: &Report, p: &Painter) -> String {
+    let verdict = report.verdict();
+    let (word, style) = match verdict {
+        Verdict::Drift => ("DRIFT", Style::new().red().bold()),
+        Verdict::Incomplete => ("INCOMPLETE", Style::new().yellow().bold()),
+        Verdict::Clean if report.findings.is_empty() => ("NO DRIFT", Style::new().green().bold()),
+        Verdict::Clean => ("NO FAILING DRIFT", Style::new().bold()),
+    };
+    let not_checked = format!(
+        "{} not checked (listed under Not checked)",
+        report.unchecked.len()
+    );
+    let mut parts = Vec::new();
+    if verdict == Verdict::Incomplete {
+        parts.push(not_checked.clone());
+        parts.push("no failing drift in what was checked".to_string());
+    } else if report.findings.is_empty() {
+        let objects = report.objects_checked;
+        let verb = if objects == 1 { "matches" } else { "match" };
+        parts.push(format!("{} {verb} Git", plural(objects, "object")));
+    }
+    if !report.findings.is_empty() {
+        let objects = super::by_object(report).len();
+        parts.push(format!(
+            "{} in {}",
+            plural(report.findings.len(), "finding"),
+            plural(objects, "object")
+        ));
+    }
+    let (failing, other): (Vec<_>, Vec<_>) = counts_by_severity(report)
         .into_iter()
-        .map(|(c, n)| format!("{c} {n}"))
-        .collect();
-    let status = if report.complete() {
-        "audit complete".to_string()
-    } else {
-        format!("{} not checked: audit INCOMPLETE", report.unchecked.len())
+        .partition(|(c, _)| report.fails(*c));
+    let listed = |counts: Vec<(Category, usize)>| {
+        let words: Vec<String> = counts.iter().map(|(c, n)| format!("{n} {c}")).collect();
+        words.join(", ")
     };
-    let head = if total == 0 {
-        format!("No drift: {} objects match Git", report.objects_checked)
-    } else {
-        format!(
-            "{total} finding{} in {objects} object{}",
-            if total == 1 { "" } else { "s" },
-            if objects == 1 { "" } else { "s" }
-        )
-    };
-    let delegated = if report.delegated > 0 {
-        format!(" ({} delegated by rules)", report.delegated)
-    } else {
-        String::new()
-    };
+    if !failing.is_empty() {
+        parts.push(format!("failing: {}", listed(failing)));
+    }
+    if !other.is_empty() {
+        parts.push(format!("not failing: {}", listed(other)));
+    }
+    if report.delegated > 0 {
+        parts.push(format!(
+            "{} delegated to controllers by rules",
+            report.delegated
+        ));
+    }
+    if report.ignored > 0 {
+        parts.push(format!("{} ignored", report.ignored));
+    }
+    if verdict != Verdict::Incomplete {
+        parts.push(if report.complete() {
+            "audit complete".to_string()
+        } else {
+            format!("audit INCOMPLETE: {not_checked}")
+        });
+    }
+    let code = crate::exit_code(verdict);
     format!(
-        "{}: {}{}; {} ignored; {}.\n",
-        p.paint(&head, Style::new().bold()),
-        parts.join(", "),
-        delegated,
-        report.ignored,
-        status
+        "{} {}\n",
+        p.paint(&format!("{word} (exit {code}):"), style),
+        parts.join("; ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_color_only_on_a_terminal_that_shows_it() {
+        let os = |s: &'static str| Some(OsStr::new(s));
+        assert!(auto_color(true, None, os("xterm-256color")));
+        assert!(auto_color(true, os(""), None), "an empty NO_COLOR is unset");
+        assert!(!auto_color(false, None, os("xterm")), "piped");
+        assert!(!auto_color(true, os("1"), os("xterm")), "NO_COLOR");
+        assert!(!auto_color(true, None, os("dumb")), "TERM=dumb");
+    }
 }
