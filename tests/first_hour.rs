@@ -10,7 +10,7 @@ mod support;
 
 use common::*;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const CLEAN: &str = "fixtures/ml-platform/live/clean/live.yaml";
 const DRIFTED: &str = "fixtures/ml-platform/live/drifted/live.yaml";
@@ -1356,3 +1356,82 @@ fn an_incomplete_text_report_snapshot() {
     insta::assert_snapshot!("incomplete_text", out.stdout);
 }
 
+// ---- Overlapping PATHs ----
+
+/// The findings of a JSON report, each as JSON text, sorted.
+fn sorted_findings(out: &Output) -> Vec<String> {
+    let mut all: Vec<String> = json_of(out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(Value::to_string)
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn overlapping_paths_read_each_file_once_and_a_base_is_no_second_root() {
+    let git = |p: &str| root().join("fixtures/ml-platform/git").join(p);
+    // (PATHs, the PATHs that read the same files once each, a notice wanted)
+    let cases: Vec<(Vec<PathBuf>, Vec<PathBuf>, Option<String>)> = vec![
+        // The repository root and an app below it.
+        (vec![git(""), git("apps/checkout-api")], vec![git("")], None),
+        // An overlay and its base, in either order.
+        (
+            vec![
+                git("apps/checkout-api/overlays/prod"),
+                git("apps/checkout-api/base"),
+            ],
+            vec![git("apps/checkout-api/overlays/prod")],
+            Some(format!(
+                "{}: included by {}",
+                git("apps/checkout-api/base").display(),
+                git("apps/checkout-api/overlays/prod").display()
+            )),
+        ),
+        (
+            vec![
+                git("apps/checkout-api/base"),
+                git("apps/checkout-api/overlays/prod"),
+            ],
+            vec![git("apps/checkout-api/overlays/prod")],
+            None,
+        ),
+        // The cluster's kustomization and an overlay it includes.
+        (
+            vec![
+                git("clusters/prod"),
+                git("apps/fraud-detector/overlays/prod"),
+                git("apps/status-page"),
+            ],
+            vec![git("clusters/prod"), git("apps/status-page")],
+            None,
+        ),
+        // The repository root and a manifest a base reads.
+        (
+            vec![git(""), git("apps/checkout-api/base/deployment.yaml")],
+            vec![git("")],
+            Some(format!(
+                "{}: read by",
+                git("apps/checkout-api/base/deployment.yaml").display()
+            )),
+        ),
+    ];
+    for (paths, once, notice) in cases {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let out = diff(&as_paths(&paths), Path::new(DRIFTED), &["-o", "json"]);
+        let wanted = diff(&as_paths(&once), Path::new(DRIFTED), &["-o", "json"]);
+        assert!(
+            !out.stderr.contains("declared by two roots") && !out.stderr.contains("declared twice"),
+            "{shown:?}: {}",
+            out.stderr
+        );
+        assert_eq!(out.code, wanted.code, "{shown:?}: {}", out.stderr);
+        assert!(out.code == 1, "{shown:?}: {}", out.stderr);
+        assert_eq!(sorted_findings(&out), sorted_findings(&wanted), "{shown:?}");
+        if let Some(notice) = notice {
+            assert!(out.stderr.contains(&notice), "{notice}\n{}", out.stderr);
+        }
+    }
+}

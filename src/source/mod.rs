@@ -7,13 +7,14 @@ pub mod git;
 pub mod kustomize;
 pub mod locate;
 pub mod plain;
+pub mod plan;
 pub mod skip;
 
 use crate::model::{ObjectRef, SourceLocation};
 use crate::path::FieldPath;
 use anyhow::{Result, bail};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// An object as Git declares it.
@@ -125,44 +126,94 @@ pub struct SourceOptions {
 
 /// Reads every path: a kustomization is rendered, any other directory (or
 /// file) is read as plain YAML. Two objects with one identity are an error
-/// naming both files (checked by the audit,
-/// once namespaces are defaulted).
+/// naming both files (checked by the audit, once namespaces are defaulted).
 ///
-/// A PATH given twice, or lying inside a plain directory also given, is
-/// read once. A PATH that yields no object is an error when the options
-/// require objects: an audit of nothing must not pass for a clean one.
+/// Each file is read once ([`plan`]): a PATH given twice or inside
+/// another, a base that an overlay includes, a manifest that a rendered
+/// kustomization reads. A PATH that yields no object is an error when the
+/// options require objects: an audit of nothing must not pass for a clean
+/// one.
 pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Result<Vec<DesiredObject>> {
-    let mut objects = Vec::new();
     for path in paths {
         if !path.exists() {
             bail!("{}: no such file or directory", path.display());
         }
     }
-    for path in distinct_paths(paths) {
-        let mut read = if path.is_dir() && kustomization_file(path).is_some() {
-            render_kustomization(path, options)?
-        } else {
-            plain::read(path, options)?
-        };
-        let root = clean_path(path).display().to_string();
-        for object in read.iter_mut().filter(|o| o.root.is_none()) {
+    let parts = plan::plan(paths)?;
+    let rendered = parts
+        .iter()
+        .map(|part| render_roots(&part.roots, options))
+        .collect::<Result<Vec<_>>>()?;
+    let read_by = files_rendered(&rendered);
+    let mut read = HashSet::new();
+    let mut objects = Vec::new();
+    for (part, rendered) in parts.iter().zip(rendered) {
+        let mut own = Vec::new();
+        let mut covered = part.covered;
+        for file in &part.files {
+            let real = plan::real_path(file);
+            if let Some(root) = read_by.get(&real) {
+                covered = true;
+                if *file == part.path {
+                    eprintln!(
+                        "driftctl: {}: read by {root}; its objects are audited as that renders them",
+                        file.display()
+                    );
+                }
+            } else if read.insert(real) {
+                own.extend(plain::read_file(file, options.verbose)?);
+            } else {
+                covered = true;
+            }
+        }
+        let root = clean_path(&part.path).display().to_string();
+        for object in &mut own {
             object.root = Some(root.clone());
         }
-        if read.is_empty() && options.require_objects {
+        own.extend(rendered);
+        if own.is_empty() && !covered && options.require_objects {
             bail!(
                 "{}: no Kubernetes object found (no document with apiVersion, kind and metadata.name{}); nothing to audit",
-                path.display(),
-                if path.is_dir() {
+                part.path.display(),
+                if part.path.is_dir() {
                     " in its .yaml, .yml or .json files"
                 } else {
                     ""
                 }
             );
         }
-        objects.extend(read);
+        objects.extend(own);
     }
     check_secret_data(&objects)?;
     Ok(objects)
+}
+
+/// Renders kustomization roots, each object remembering its root.
+fn render_roots(roots: &[PathBuf], options: &SourceOptions) -> Result<Vec<DesiredObject>> {
+    let mut objects = Vec::new();
+    for dir in roots {
+        let root = clean_path(dir).display().to_string();
+        for mut object in render_kustomization(dir, options)? {
+            object.root = Some(root.clone());
+            objects.push(object);
+        }
+    }
+    Ok(objects)
+}
+
+/// The files rendered objects were read from (their documents and
+/// patches), each with the root that read it.
+fn files_rendered(rendered: &[Vec<DesiredObject>]) -> HashMap<PathBuf, String> {
+    let mut files = HashMap::new();
+    for object in rendered.iter().flatten() {
+        let root = object.root.clone().unwrap_or_default();
+        for at in std::iter::once(&object.source).chain(&object.patches) {
+            files
+                .entry(plan::real_path(Path::new(&at.file)))
+                .or_insert_with(|| root.clone());
+        }
+    }
+    files
 }
 
 /// A Secret's `data` holds base64: a value that is not would be refused by
@@ -197,36 +248,6 @@ fn check_secret_data(objects: &[DesiredObject]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The PATHs to read, each once: a repeated PATH, or one inside a plain
-/// directory that is read whole (no kustomization between them, which
-/// would render only what it includes), is dropped.
-fn distinct_paths(paths: &[PathBuf]) -> Vec<&PathBuf> {
-    let real: Vec<PathBuf> = paths
-        .iter()
-        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
-        .collect();
-    let covered_by = |inner: &Path, outer: &Path| {
-        inner != outer
-            && inner.starts_with(outer)
-            && outer.is_dir()
-            && inner
-                .ancestors()
-                .skip(1)
-                .take_while(|a| *a != outer)
-                .chain([outer])
-                .all(|a| kustomization_file(a).is_none())
-    };
-    paths
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| {
-            let me = &real[*i];
-            !real[..*i].contains(me) && !real.iter().any(|other| covered_by(me, other))
-        })
-        .map(|(_, p)| p)
-        .collect()
 }
 
 /// Renders one kustomization directory with the chosen renderer: natively

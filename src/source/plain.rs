@@ -1,24 +1,33 @@
 //! Plain YAML directories: every `*.yaml`/`*.yml`/`*.json` below a
 //! directory (as kubectl reads them), multi-document, `List` kinds expanded;
 //! what is not an object is named on stderr with the reason. A subdirectory that is a
-//! kustomization is rendered as one unit (as Flux does), so the patch files
-//! inside it are never mistaken for objects.
+//! kustomization is one unit, rendered whole (as Flux does), so the patch
+//! files inside it are never mistaken for objects.
 
-use super::{DesiredObject, SourceOptions, kustomization_file, render_kustomization, skip};
+use super::{DesiredObject, kustomization_file, skip};
 use crate::model::{ObjectRef, SourceLocation};
 use crate::yaml;
 use anyhow::{Context, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-/// Reads a plain directory (or a single manifest file). Symlinks are
+/// What a plain directory holds: its manifests, and the kustomization
+/// directories below it (each one unit, not walked into).
+#[derive(Debug, Default)]
+pub struct Tree {
+    pub files: Vec<PathBuf>,
+    pub kustomizations: Vec<PathBuf>,
+}
+
+/// Walks a plain directory (or takes a single manifest file). Symlinks are
 /// followed only while they stay inside the repository (the Git work tree
 /// holding `path`, or `path` itself outside Git); a loop is an error.
-pub fn read(path: &Path, options: &SourceOptions) -> Result<Vec<DesiredObject>> {
-    let mut objects = Vec::new();
+pub fn walk(path: &Path) -> Result<Tree> {
     if path.is_file() {
-        objects.extend(read_file(path, options.verbose)?);
-        return Ok(objects);
+        return Ok(Tree {
+            files: vec![path.to_path_buf()],
+            kustomizations: Vec::new(),
+        });
     }
     let canonical = path
         .canonicalize()
@@ -26,69 +35,10 @@ pub fn read(path: &Path, options: &SourceOptions) -> Result<Vec<DesiredObject>> 
     let mut walk = Walk {
         boundary: repository_root(&canonical),
         visited: HashSet::new(),
-        options,
-        kustomizations: Vec::new(),
+        tree: Tree::default(),
     };
-    walk.dir(path, &mut objects, 0)?;
-    for dir in roots(&walk.kustomizations) {
-        let root = super::clean_path(dir).display().to_string();
-        for mut object in render_kustomization(dir, options)? {
-            object.root = Some(root.clone());
-            objects.push(object);
-        }
-    }
-    Ok(objects)
-}
-
-/// The kustomizations found in a tree that no other one found there
-/// includes (through `resources`, `bases` or `components`, at any depth):
-/// a base an overlay renders is not rendered again on its own.
-fn roots(found: &[PathBuf]) -> Vec<&PathBuf> {
-    let mut included = HashSet::new();
-    for dir in found {
-        let mut stack = includes(dir);
-        let mut seen = HashSet::new();
-        while let Some(next) = stack.pop() {
-            if seen.len() > 10_000 || !seen.insert(next.clone()) {
-                continue;
-            }
-            stack.extend(includes(&next));
-            included.insert(next);
-        }
-    }
-    found
-        .iter()
-        .filter(|dir| {
-            dir.canonicalize()
-                .is_ok_and(|real| !included.contains(&real))
-        })
-        .collect()
-}
-
-/// The directories a kustomization's `resources`, `bases` and `components`
-/// name, resolved; unreadable kustomizations name none (rendering them
-/// reports the error).
-fn includes(dir: &Path) -> Vec<PathBuf> {
-    let Some(file) = kustomization_file(dir) else {
-        return Vec::new();
-    };
-    let Ok(text) = yaml::read_text(&file) else {
-        return Vec::new();
-    };
-    let Ok(docs) = yaml::parse_documents(&text, &file.display().to_string()) else {
-        return Vec::new();
-    };
-    let Some(k) = docs.into_iter().next().map(|d| d.value) else {
-        return Vec::new();
-    };
-    ["resources", "bases", "components"]
-        .iter()
-        .filter_map(|field| k.get(*field).and_then(serde_json::Value::as_array))
-        .flatten()
-        .filter_map(serde_json::Value::as_str)
-        .filter_map(|entry| dir.join(entry).canonicalize().ok())
-        .filter(|p| p.is_dir())
-        .collect()
+    walk.dir(path, 0)?;
+    Ok(walk.tree)
 }
 
 /// The Git work tree holding `dir` (a `.git` directory or file above it),
@@ -103,16 +53,13 @@ pub fn repository_root(dir: &Path) -> PathBuf {
 /// Deeper than any real repository.
 const MAX_DEPTH: usize = 64;
 
-struct Walk<'a> {
+struct Walk {
     boundary: PathBuf,
     visited: HashSet<PathBuf>,
-    options: &'a SourceOptions,
-    /// Kustomization directories found, rendered once the walk knows
-    /// which of them others include.
-    kustomizations: Vec<PathBuf>,
+    tree: Tree,
 }
 
-impl Walk<'_> {
+impl Walk {
     /// The real location of `entry`, refused when a symlink leads outside
     /// the repository.
     fn resolve(&self, entry: &Path) -> Result<PathBuf> {
@@ -133,7 +80,7 @@ impl Walk<'_> {
         Ok(real)
     }
 
-    fn dir(&mut self, dir: &Path, out: &mut Vec<DesiredObject>, depth: usize) -> Result<()> {
+    fn dir(&mut self, dir: &Path, depth: usize) -> Result<()> {
         if depth > MAX_DEPTH {
             anyhow::bail!(
                 "{}: directories nested more than {MAX_DEPTH} deep",
@@ -147,7 +94,6 @@ impl Walk<'_> {
                 dir.display()
             );
         }
-        let options = self.options;
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .with_context(|| format!("{}: cannot read directory", dir.display()))?
             .map(|e| e.map(|e| e.path()))
@@ -167,12 +113,12 @@ impl Walk<'_> {
             self.resolve(&entry)?;
             if entry.is_dir() {
                 if kustomization_file(&entry).is_some() {
-                    self.kustomizations.push(entry.clone());
+                    self.tree.kustomizations.push(entry);
                 } else {
-                    self.dir(&entry, out, depth + 1)?;
+                    self.dir(&entry, depth + 1)?;
                 }
             } else {
-                out.extend(read_file(&entry, options.verbose)?);
+                self.tree.files.push(entry);
             }
         }
         Ok(())
