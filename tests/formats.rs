@@ -98,7 +98,7 @@ fn markdown_has_a_summary_table_and_one_closed_section_per_object() {
         md.matches("```").count()
     );
     assert!(md.contains(
-        "- registry.example.com/fraud-detector:v2.0.4\n+ registry.example.com/fraud-detector:v2.1\n"
+        "- registry.example.com/fraud-detector:v2.1\n+ registry.example.com/fraud-detector:v2.0.4\n"
     ));
     // Secrets: key and fact of change, never a value.
     assert!(md.contains("**secret** `data.password`"));
