@@ -262,17 +262,7 @@ fn a_path_given_twice_or_inside_another_is_read_once() {
         args.insert(1, extra.to_string());
         let twice = driftctl(&args);
         assert_eq!(twice.code, once.code, "{extra}: {}", twice.stderr);
-        let findings = |out: &Output| {
-            let mut all: Vec<String> = json_of(out)["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(Value::to_string)
-                .collect();
-            all.sort();
-            all
-        };
-        assert_eq!(findings(&once), findings(&twice), "{extra}");
+        assert_eq!(sorted_findings(&once), sorted_findings(&twice), "{extra}");
         check_findings("drifted", &twice.stdout, twice.code);
     }
 }

@@ -142,9 +142,8 @@ pub fn unified_diff(edited: &Edited) -> String {
 fn commit_message(outcomes: &[Outcome]) -> String {
     let done: Vec<&Outcome> = outcomes.iter().filter(|o| o.refused.is_none()).collect();
     let mut out = format!(
-        "Backport live drift into Git ({} finding{})\n\n",
-        done.len(),
-        if done.len() == 1 { "" } else { "s" }
+        "Backport live drift into Git ({})\n\n",
+        crate::report::plural(done.len(), "finding")
     );
     for o in done {
         let _ = writeln!(
