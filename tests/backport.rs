@@ -346,3 +346,138 @@ fn a_value_no_file_spells_out_is_refused() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("not backported  config ConfigMap shop/settings data.MODE: \"fast\" -> \"slow\": no file declares data.MODE of ConfigMap shop/settings"), "{}", out.stderr);
 }
+
+/// `fixtures/backport/<name>/git` committed in a fresh repository.
+fn backport_fixture_repo(name: &str) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    copy_tree(
+        &root().join("fixtures/backport").join(name).join("git"),
+        repo.path(),
+    );
+    git(repo.path(), &["init", "-q", "-b", "main"]);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-q", "-m", "fixture"]);
+    repo
+}
+
+/// `git apply --check` of a printed diff, from the repository root.
+fn assert_applies(repo: &Path, diff: &str) {
+    let patch = repo.join("../backport.patch");
+    std::fs::write(&patch, diff).unwrap();
+    git(repo, &["apply", "--check", patch.to_str().unwrap()]);
+    std::fs::remove_file(&patch).unwrap();
+}
+
+/// The lines `git diff` shows removed (`-`) and added (`+`) between the
+/// committed file and the work tree, line ends as they are.
+fn changed_lines(repo: &Path, file: &str) -> Vec<String> {
+    git(repo, &["diff", "-U0", "--no-color", "--", file])
+        .split_inclusive('\n')
+        .filter(|l| {
+            (l.starts_with('-') && !l.starts_with("---"))
+                || (l.starts_with('+') && !l.starts_with("+++"))
+        })
+        .map(|l| l.strip_suffix('\n').unwrap_or(l).to_string())
+        .collect()
+}
+
+#[test]
+fn edited_files_keep_their_style_and_change_only_the_edited_lines() {
+    if !have_git() {
+        return;
+    }
+    let styles = root().join("fixtures/backport/styles");
+    let repo = backport_fixture_repo("styles");
+    let args = || {
+        vec![
+            "backport".to_string(),
+            repo.path().display().to_string(),
+            "--live-snapshot".into(),
+            styles.join("live.yaml").display().to_string(),
+        ]
+    };
+    let out = driftctl(&args());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("backported 14 of 14 selected findings"),
+        "{}",
+        out.stderr
+    );
+    assert_applies(repo.path(), &out.stdout);
+    let mut write = args();
+    write.push("--write".into());
+    let written = driftctl(&write);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    // Each edited file is its golden twin, byte for byte.
+    for file in [
+        "block.yaml",
+        "comments.yaml",
+        "crlf.yaml",
+        "flow.yaml",
+        "quoted.yaml",
+    ] {
+        let edited = std::fs::read(repo.path().join(file)).unwrap();
+        let golden = std::fs::read(styles.join("golden").join(file)).unwrap();
+        assert!(
+            edited == golden,
+            "{file} differs from its golden file:\n{}",
+            String::from_utf8_lossy(&edited)
+        );
+    }
+    // And the review shows only the edited lines.
+    let expected: [(&str, &[&str]); 5] = [
+        (
+            "block.yaml",
+            &[
+                "-    exec app --port 8080",
+                "+    exec app --port 9090",
+                "-    Be careful.",
+                "+    Be very careful.",
+                "-    A folded",
+                "-    paragraph.",
+                "+    A folded paragraph, edited.",
+            ],
+        ),
+        (
+            "comments.yaml",
+            &[
+                "-  LOG_LEVEL: info   # raise to debug when needed",
+                "-  RETRIES: \"3\"",
+                "+  LOG_LEVEL: debug   # raise to debug when needed",
+                "+  FEATURE_X: \"on\"",
+            ],
+        ),
+        (
+            "crlf.yaml",
+            &["-  MODE: fast\r", "+  MODE: slow\r", "+  ZONE: b\r"],
+        ),
+        (
+            "flow.yaml",
+            &[
+                "-  labels: {app: flow, tier: backend}",
+                "-data: {A: \"1\", B: x, C: z}",
+                "+  labels: {app: flow, tier: backend, team: risk}",
+                "+data: {B: \"y\", C: z}", // y is a boolean to YAML 1.1 readers
+                "-    verbs: [get, list]",
+                "+    verbs: [get, list, watch]",
+            ],
+        ),
+        (
+            "quoted.yaml",
+            &[
+                "-  THRESHOLD: \"0.85\"",
+                "-  GREETING: 'all is well'",
+                "+  THRESHOLD: \"0.70\"",
+                "+  GREETING: 'don''t panic'",
+            ],
+        ),
+    ];
+    for (file, lines) in expected {
+        assert_eq!(changed_lines(repo.path(), file), lines, "{file}");
+    }
+    // The written tree audits clean against the same live state.
+    let mut diff = args();
+    diff[0] = "diff".into();
+    let after = driftctl(&diff);
+    assert_eq!(after.code, 0, "{}{}", after.stdout, after.stderr);
+}

@@ -48,7 +48,28 @@ pub fn newline(text: &str) -> &'static str {
 pub fn replace(text: &str, node: &Node, value: &Value) -> Splice {
     let rendered = match (&node.kind, value) {
         (NodeKind::Scalar { style, .. }, v) if !v.is_object() && !v.is_array() => {
-            scalar(v, *style, content_indent(text, node), newline(text))
+            let nl = newline(text);
+            let rendered = scalar(v, *style, content_indent(text, node), nl);
+            // A block scalar's header line (a comment after `|` too) stays
+            // when the new text takes the same header.
+            let header = text[node.start..node.end]
+                .split([' ', '\t', '\r', '\n'])
+                .next()
+                .unwrap_or("");
+            let first_line = next_line_start(text, node.start);
+            if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                && first_line < node.end
+                && let Some(content) = rendered
+                    .strip_prefix(header)
+                    .and_then(|r| r.strip_prefix(nl))
+            {
+                return Splice {
+                    start: first_line,
+                    end: node.end,
+                    text: content.to_string(),
+                };
+            }
+            rendered
         }
         (NodeKind::Seq(items), Value::Array(_)) if node.flow => {
             let style = items.iter().find_map(|i| match i.kind {
@@ -407,24 +428,37 @@ pub fn scalar(value: &Value, style: ScalarStyle, column: usize, nl: &str) -> Str
         ScalarStyle::SingleQuoted if !s.contains(['\n', '\r', '\t']) => {
             format!("'{}'", s.replace('\'', "''"))
         }
-        ScalarStyle::Literal | ScalarStyle::Folded if s.contains('\n') => literal(s, column, nl),
+        ScalarStyle::Folded if block_can_carry(s) && !s.trim_end_matches('\n').contains('\n') => {
+            block_scalar('>', s, column, nl)
+        }
+        ScalarStyle::Literal | ScalarStyle::Folded if block_can_carry(s) => {
+            block_scalar('|', s, column, nl)
+        }
         _ => plain_or_quoted(s),
     }
+}
+
+/// A block scalar reads back as `s` without an indentation indicator: its
+/// first line not indented nor empty, no carriage return.
+fn block_can_carry(s: &str) -> bool {
+    !s.is_empty() && !s.starts_with([' ', '\n']) && !s.contains('\r')
 }
 
 fn double(s: &str) -> String {
     serde_json::to_string(s).expect("a string serializes")
 }
 
-fn literal(s: &str, indent: usize, nl: &str) -> String {
+/// `|` (literal) or `>` (folded, for one line of text) with the chomping
+/// the value's final line breaks call for.
+fn block_scalar(indicator: char, s: &str, indent: usize, nl: &str) -> String {
     let body = s.strip_suffix('\n');
-    let (header, content) = match body {
-        Some(b) if !b.ends_with('\n') => ("|", b),
-        Some(_) => ("|+", s.trim_end_matches('\n')),
-        None => ("|-", s),
+    let (chomping, content) = match body {
+        Some(b) if !b.ends_with('\n') => ("", b),
+        Some(_) => ("+", s.trim_end_matches('\n')),
+        None => ("-", s),
     };
     let pad = " ".repeat(indent);
-    let mut out = header.to_string();
+    let mut out = format!("{indicator}{chomping}");
     for line in content.split('\n') {
         out.push_str(nl);
         if !line.is_empty() {
@@ -578,6 +612,36 @@ mod tests {
                 &json!("one\nthree\n")
             )),
             "a: |\n  one\n  three\n# after\nb: 1\n"
+        );
+    }
+
+    #[test]
+    fn a_block_scalars_header_and_its_comment_stay() {
+        let text = "a: |- # the banner\n  one\n  two\nb: >\n  folded\n  text\n";
+        assert_eq!(
+            edit(text, |r| replace(
+                text,
+                r.get("a").unwrap(),
+                &json!("one\n2")
+            )),
+            "a: |- # the banner\n  one\n  2\nb: >\n  folded\n  text\n"
+        );
+        assert_eq!(
+            edit(text, |r| replace(
+                text,
+                r.get("b").unwrap(),
+                &json!("folded text, edited\n")
+            )),
+            "a: |- # the banner\n  one\n  two\nb: >\n  folded text, edited\n"
+        );
+        // Two lines cannot be folded back: they become literal.
+        assert_eq!(
+            edit(text, |r| replace(
+                text,
+                r.get("b").unwrap(),
+                &json!("x\ny\n")
+            )),
+            "a: |- # the banner\n  one\n  two\nb: |\n  x\n  y\n"
         );
     }
 
