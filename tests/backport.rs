@@ -481,3 +481,89 @@ fn edited_files_keep_their_style_and_change_only_the_edited_lines() {
     let after = driftctl(&diff);
     assert_eq!(after.code, 0, "{}{}", after.stdout, after.stderr);
 }
+
+/// (object, path) of each finding `driftctl diff -o json` reports.
+fn remaining_findings(args: &[String]) -> Vec<String> {
+    let out = driftctl(args);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect(&out.stderr);
+    let mut found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}/{} {}",
+                f["object"]["kind"].as_str().unwrap(),
+                f["object"]["name"].as_str().unwrap(),
+                f["path"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn a_flux_variable_is_edited_where_it_is_declared() {
+    if !have_git() {
+        return;
+    }
+    let repo = backport_fixture_repo("flux");
+    let live = root().join("fixtures/backport/flux/live.yaml");
+    let args = |command: &str, extra: &[&str]| {
+        let mut a = vec![
+            command.to_string(),
+            repo.path().join("clusters/prod").display().to_string(),
+            "--live-snapshot".into(),
+            live.display().to_string(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let out = driftctl(&args("backport", &[]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        files_in_diff(&out.stdout),
+        [
+            "apps/prod/web.yaml",              // the manifest's own default
+            "clusters/prod/apps.yaml",         // postBuild.substitute
+            "clusters/prod/cluster-vars.yaml", // the substituteFrom ConfigMap
+        ]
+    );
+    for line in [
+        "+              value: ${log_level:=debug}",
+        "+      replicas: \"3\"",
+        "+  cache_size: 512Mi # the worker's in-memory cache",
+    ] {
+        assert!(
+            out.stdout.lines().any(|l| l == line),
+            "{line} not in\n{}",
+            out.stdout
+        );
+    }
+    assert_applies(repo.path(), &out.stdout);
+    for reason in [
+        "backported 3 of 5 selected findings",
+        "env[name=REGION].value: \"eu-west-1\" -> \"eu-west-2\": the variable region also sets Deployment shop/worker spec.template.spec.containers[name=worker].env[name=REGION].value: editing it would change them too",
+        "not backported  config Ingress shop/web spec.tls[0].hosts: [\"web.shop.example.com\"] -> [\"web.shop.example.com\",\"www.shop.example.com\"]: spec.tls[0].hosts holds a value Flux substitutes (`web.${domain}` at spec.tls[0].hosts[0])",
+    ] {
+        assert!(
+            out.stderr.contains(reason),
+            "{reason} not in\n{}",
+            out.stderr
+        );
+    }
+    let written = driftctl(&args("backport", &["--write"]));
+    assert_eq!(written.code, 1, "{}", written.stderr);
+    // Left: the two refused, and the Flux objects whose values Git now
+    // changes on purpose (Flux applies them on its next reconcile).
+    assert_eq!(
+        remaining_findings(&args("diff", &["-o", "json"])),
+        [
+            "ConfigMap/cluster-vars data.cache_size",
+            "Deployment/web spec.template.spec.containers[name=app].env[name=REGION].value",
+            "Ingress/web spec.tls[0].hosts",
+            "Kustomization/apps spec.postBuild.substitute.replicas",
+        ]
+    );
+}

@@ -8,6 +8,7 @@ mod output;
 pub mod plan;
 pub mod select;
 pub mod tree;
+mod variable;
 
 use crate::cli::BackportArgs;
 use crate::model::{Category, Finding, Report};
@@ -63,12 +64,7 @@ pub fn run(args: BackportArgs) -> Result<i32> {
     for finding in select::selected(&report.findings, &only) {
         let planned = refusal(&finding)
             .map_or(Ok(()), Err)
-            .and_then(|_| {
-                declared
-                    .get(&finding.object.identity())
-                    .ok_or_else(|| format!("no file declares {}", finding.object))
-            })
-            .and_then(|d| plan::plan(&finding, d, &mut files));
+            .and_then(|_| plan::plan(&finding, &declared, &mut files));
         match planned {
             Ok(p) => plans.push((finding, p)),
             Err(reason) => outcomes.push(refused(finding, reason)),
@@ -187,10 +183,16 @@ fn prove(
         let texts = edited_texts(set, files).map_err(|e| anyhow!(e))?;
         let (after, _) = audit(overlay_of(&texts))?;
         let keys: HashSet<(String, String)> = set.iter().map(|(f, _)| key(f)).collect();
+        let expected: HashSet<&(String, String)> =
+            set.iter().flat_map(|(_, p)| &p.expected).collect();
         let new: Vec<String> = after
             .findings
             .iter()
-            .filter(|f| !before.contains(&signature(f)) && !keys.contains(&key(f)))
+            .filter(|f| {
+                !before.contains(&signature(f))
+                    && !keys.contains(&key(f))
+                    && !expected.contains(&key(f))
+            })
             .map(|f| {
                 format!(
                     "{} {}",

@@ -1,13 +1,14 @@
 //! Where a finding's value is declared, and the splices that write the live
-//! value there: the kustomization entry that set it (`images:`,
-//! `replicas:`), else the last overlay patch that spells the path out, else
-//! the object's own document.
+//! value there: the Flux variable that filled it in (src/backport/variable.rs),
+//! else the kustomization entry that set it (`images:`, `replicas:`), else
+//! the last overlay patch that spells the path out, else the object's own
+//! document.
 
 use super::edit::{self, Splice};
 use super::tree::{self, Doc, Node, NodeKind, line_of};
 use crate::model::{Change, Finding};
 use crate::path::{FieldPath, Segment};
-use crate::source::Declaration;
+use crate::source::{Declaration, Declarations};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,10 @@ pub struct Planned {
     pub edits: Vec<(PathBuf, Splice)>,
     /// `FILE:LINE` of the declaration edited.
     pub at: String,
+    /// Findings (object, path) the edit makes on purpose: a Flux
+    /// Kustomization's or ConfigMap's own value, changed in Git to change
+    /// what it fills in, differs from its live twin until Flux applies it.
+    pub expected: Vec<(String, String)>,
 }
 
 /// File texts as read once (and parsed once) for planning.
@@ -46,6 +51,30 @@ impl Files {
 
 /// The edits that make Git declare the finding's live value, or why none can.
 pub fn plan(
+    finding: &Finding,
+    declared: &Declarations,
+    files: &mut Files,
+) -> Result<Planned, String> {
+    let declaration = declared
+        .get(&finding.object.identity())
+        .ok_or_else(|| format!("no file declares {}", finding.object))?;
+    let path = FieldPath::parse(
+        finding
+            .path
+            .as_deref()
+            .ok_or("the finding names no field")?,
+    )?;
+    if finding.change == Change::Changed
+        && let Some(planned) = super::variable::plan(finding, &path, declaration, declared, files)?
+    {
+        return Ok(planned);
+    }
+    plan_at(finding, declaration, files)
+}
+
+/// The edits in the files that declare the object itself (its document,
+/// its patches, its kustomization's fields).
+pub fn plan_at(
     finding: &Finding,
     declaration: &Declaration,
     files: &mut Files,
@@ -100,7 +129,7 @@ pub fn plan(
                 return Ok(planned(file, text, splice));
             }
             Err(format!(
-                "no file declares {path_text} of {} (the value comes from something driftctl cannot edit: a generator, a JSON patch, a variable or an external renderer)",
+                "no file declares {path_text} of {} (the value comes from something driftctl cannot edit: a generator, a JSON patch or an external renderer)",
                 finding.object
             ))
         }
@@ -156,6 +185,7 @@ fn planned(file: &Path, text: &str, splice: Splice) -> Planned {
     Planned {
         at: format!("{}:{}", file.display(), line_of(text, splice.start)),
         edits: vec![(file.to_path_buf(), splice)],
+        expected: Vec::new(),
     }
 }
 
@@ -313,6 +343,7 @@ fn kustomization_value(
             .into_iter()
             .map(|s| (file.to_path_buf(), s))
             .collect(),
+        expected: Vec::new(),
     })
 }
 

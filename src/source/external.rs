@@ -77,6 +77,7 @@ pub fn render(dir: &Path, verbose: bool) -> Result<Vec<DesiredObject>> {
                 patches,
                 values: Vec::new(),
                 secrets: Vec::new(),
+                variables: Vec::new(),
                 root: None,
             });
         }

@@ -33,6 +33,35 @@ pub struct DesiredObject {
     /// Values substituted into it from a Secret (Flux `postBuild`): hidden
     /// wherever the object or a finding on it is printed.
     pub secrets: Vec<SecretValue>,
+    /// Its string fields that Flux post-build substitution filled in.
+    pub variables: Vec<VariableUse>,
+}
+
+/// A string field written with `${VAR}` in Git, filled in by Flux's
+/// post-build substitution: where, as Git writes it, and where each
+/// variable's value is declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableUse {
+    pub path: FieldPath,
+    /// The string as Git writes it, before substitution.
+    pub template: String,
+    /// Each variable whose value went in (a default taken is none), and
+    /// where that value comes from.
+    pub origins: Vec<(String, VariableOrigin)>,
+}
+
+/// Where a post-build variable's value is declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VariableOrigin {
+    /// `spec.postBuild.substitute` of this Flux Kustomization.
+    Substitute(ObjectRef),
+    /// `data` of a ConfigMap named by `substituteFrom` and declared in Git.
+    ConfigMap(ObjectRef),
+    /// A ConfigMap `substituteFrom` names that Git does not declare
+    /// (read from the cluster): `ConfigMap NAMESPACE/NAME`.
+    Cluster(String),
+    /// A Secret `substituteFrom` names: `Secret NAMESPACE/NAME key KEY`.
+    Secret(String),
 }
 
 /// A value taken from a Secret's key into another object.
@@ -352,9 +381,11 @@ pub fn clean_path(path: &Path) -> PathBuf {
 /// Where a desired object is declared, with what may declare its values:
 /// kept aside before the audit consumes the objects.
 pub struct Declaration {
+    pub object: ObjectRef,
     pub source: SourceLocation,
     pub patches: Vec<SourceLocation>,
     pub values: Vec<(FieldPath, SourceLocation)>,
+    pub variables: Vec<VariableUse>,
 }
 
 pub type Declarations = HashMap<crate::model::Identity, Declaration>;
@@ -366,9 +397,11 @@ pub fn declarations(objects: &[DesiredObject]) -> Declarations {
             (
                 o.object_ref().identity(),
                 Declaration {
+                    object: o.object_ref(),
                     source: o.source.clone(),
                     patches: o.patches.clone(),
                     values: o.values.clone(),
+                    variables: o.variables.clone(),
                 },
             )
         })

@@ -160,6 +160,7 @@ pub fn read_file(path: &Path, _verbose: bool) -> Result<Vec<DesiredObject>> {
                 patches: Vec::new(),
                 values: Vec::new(),
                 secrets: Vec::new(),
+                variables: Vec::new(),
                 root: None,
             });
         }

@@ -5,8 +5,11 @@
 
 use super::envsubst::{self, SubstError};
 use super::{Declaration, Found, Lookup, Outcome, Repository};
-use crate::model::group_of;
-use crate::source::{DesiredObject, SecretValue, kustomization_file, kustomize};
+use crate::model::{ObjectRef, group_of};
+use crate::path::FieldPath;
+use crate::source::{
+    DesiredObject, SecretValue, VariableOrigin, VariableUse, kustomization_file, kustomize,
+};
 use crate::yaml;
 use anyhow::{Context, Result, bail};
 use base64::Engine;
@@ -234,6 +237,8 @@ struct Variables {
     values: BTreeMap<String, String>,
     /// The variables taken from a Secret, and which Secret and key.
     from_secret: BTreeMap<String, String>,
+    /// Where each variable's value is declared.
+    origins: BTreeMap<String, VariableOrigin>,
 }
 
 /// The variables of `spec.postBuild`: each `substituteFrom` in order (a
@@ -300,6 +305,14 @@ fn variables(
                 )));
             }
         };
+        let origin = |key: &str| match (kind, declared) {
+            ("Secret", _) => VariableOrigin::Secret(format!("Secret {namespace}/{name} key {key}")),
+            (_, Some(object)) => match ObjectRef::from_value(object) {
+                Some(object) => VariableOrigin::ConfigMap(object),
+                None => VariableOrigin::Cluster(format!("ConfigMap {namespace}/{name}")),
+            },
+            (_, None) => VariableOrigin::Cluster(format!("ConfigMap {namespace}/{name}")),
+        };
         for (key, value) in source["data"].as_object().into_iter().flatten() {
             let text = value.as_str().unwrap_or_default();
             let text = if kind == "Secret" {
@@ -316,11 +329,13 @@ fn variables(
                 text.to_string()
             };
             vars.set(key, text, kind, namespace, name);
+            vars.origins.insert(key.clone(), origin(key));
         }
         if kind == "Secret" {
             for (key, value) in source["stringData"].as_object().into_iter().flatten() {
                 let text = value.as_str().unwrap_or_default().to_string();
                 vars.set(key, text, kind, namespace, name);
+                vars.origins.insert(key.clone(), origin(key));
             }
         }
     }
@@ -331,6 +346,10 @@ fn variables(
         };
         vars.from_secret.remove(key);
         vars.values.insert(key.clone(), text.replace('\n', ""));
+        if let Some(kustomization) = ObjectRef::from_value(&decl.value) {
+            vars.origins
+                .insert(key.clone(), VariableOrigin::Substitute(kustomization));
+        }
     }
     envsubst::check_names(&vars.values)
         .map_err(|e| anyhow::anyhow!("{}: postBuild: {e}", decl.describe()))?;
@@ -377,6 +396,7 @@ fn post_build(
             out.push(object);
             continue;
         }
+        let uses = variable_uses(&object.value, &vars);
         let text = yaml::to_string(&object.value);
         let at = || {
             format!(
@@ -415,7 +435,55 @@ fn post_build(
                 }
             }
         }
+        object.variables = uses;
         out.push(object);
     }
     Ok(Ok(out))
+}
+
+/// The string fields of `object` (as Git writes it) that substitution
+/// changes, each with the variables whose values went in.
+fn variable_uses(object: &Value, vars: &Variables) -> Vec<VariableUse> {
+    let mut out = Vec::new();
+    walk_strings(object, FieldPath::root(), "", &mut |path, text| {
+        let mut used = BTreeSet::new();
+        match envsubst::substitute_noting(text, &vars.values, &mut used) {
+            Ok(expanded) if expanded != text => out.push(VariableUse {
+                path,
+                template: text.to_string(),
+                origins: used
+                    .into_iter()
+                    .filter_map(|name| Some((name.clone(), vars.origins.get(&name)?.clone())))
+                    .collect(),
+            }),
+            _ => {}
+        }
+    });
+    out
+}
+
+/// Every string of `value` with its path (list items by merge key where
+/// every item has one, as the comparison names them).
+fn walk_strings(value: &Value, path: FieldPath, field: &str, f: &mut dyn FnMut(FieldPath, &str)) {
+    match value {
+        Value::String(text) if text.contains('$') => f(path, text),
+        Value::Object(map) => {
+            for (k, v) in map {
+                walk_strings(v, path.field(k), k, f);
+            }
+        }
+        Value::Array(items) => {
+            let keyed = items
+                .iter()
+                .all(|i| crate::schema::merge_key(field, i).is_some());
+            for (i, item) in items.iter().enumerate() {
+                let item_path = match crate::schema::merge_key(field, item) {
+                    Some((k, v)) if keyed => path.key(k, &v),
+                    _ => path.index(i),
+                };
+                walk_strings(item, item_path, "", f);
+            }
+        }
+        _ => {}
+    }
 }

@@ -126,6 +126,7 @@ fn build_root(mut builder: Builder, root: loader::Root) -> Result<Vec<DesiredObj
                 patches,
                 values: r.values,
                 secrets: Vec::new(),
+                variables: Vec::new(),
                 root: None,
             }
         })
