@@ -107,6 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'driftctl' -ScriptBlock {
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Backport only findings matching SELECTOR (repeatable; any may match): comma-separated `category=`, `object=Kind/ns/name`, `kind=`, `namespace=`, `name=`, `path=PREFIX`, `manager=` terms, all of which must match')
             [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'Commit the edits on a new branch NAME created from HEAD (work tree and current branch untouched)')
             [CompletionResult]::new('--pr-body', '--pr-body', [CompletionResultType]::ParameterName, 'Write a Markdown pull-request description of the backport to FILE')
+            [CompletionResult]::new('--adopt-orphans', '--adopt-orphans', [CompletionResultType]::ParameterName, 'Adopt orphans into Git: each selected orphan (all of them unless --only narrows) is written to DIR as a cleaned manifest, one file per object')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Measure ages from this time (RFC 3339) instead of now: reproducible output')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what driftctl does (renderer used, requests made) on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what driftctl does (renderer used, requests made) on stderr')

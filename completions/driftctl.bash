@@ -67,7 +67,7 @@ _driftctl() {
             return 0
             ;;
         driftctl__subcmd__backport)
-            opts="-v -n -A -l -q -h --renderer --rev --verbose --debug --no-follow --app --repo-root --repo-url --namespace --all-namespaces --selector --live-snapshot --kubeconfig --context --request-timeout --timeout --concurrency --quiet --no-cache --config --argocd-app --only --write --branch --pr-body --now --help"
+            opts="-v -n -A -l -q -h --renderer --rev --verbose --debug --no-follow --app --repo-root --repo-url --namespace --all-namespaces --selector --live-snapshot --kubeconfig --context --request-timeout --timeout --concurrency --quiet --no-cache --config --argocd-app --only --write --branch --pr-body --adopt-orphans --now --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -150,6 +150,10 @@ _driftctl() {
                     return 0
                     ;;
                 --pr-body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adopt-orphans)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -101,6 +101,7 @@ set edit:completion:arg-completer[driftctl] = {|@words|
             cand --only 'Backport only findings matching SELECTOR (repeatable; any may match): comma-separated `category=`, `object=Kind/ns/name`, `kind=`, `namespace=`, `name=`, `path=PREFIX`, `manager=` terms, all of which must match'
             cand --branch 'Commit the edits on a new branch NAME created from HEAD (work tree and current branch untouched)'
             cand --pr-body 'Write a Markdown pull-request description of the backport to FILE'
+            cand --adopt-orphans 'Adopt orphans into Git: each selected orphan (all of them unless --only narrows) is written to DIR as a cleaned manifest, one file per object'
             cand --now 'Measure ages from this time (RFC 3339) instead of now: reproducible output'
             cand -v 'Say what driftctl does (renderer used, requests made) on stderr'
             cand --verbose 'Say what driftctl does (renderer used, requests made) on stderr'

@@ -105,6 +105,7 @@ complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l argocd-ap
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l only -d 'Backport only findings matching SELECTOR (repeatable; any may match): comma-separated `category=`, `object=Kind/ns/name`, `kind=`, `namespace=`, `name=`, `path=PREFIX`, `manager=` terms, all of which must match' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l branch -d 'Commit the edits on a new branch NAME created from HEAD (work tree and current branch untouched)' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l pr-body -d 'Write a Markdown pull-request description of the backport to FILE' -r -F
+complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l adopt-orphans -d 'Adopt orphans into Git: each selected orphan (all of them unless --only narrows) is written to DIR as a cleaned manifest, one file per object' -r -F
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l now -d 'Measure ages from this time (RFC 3339) instead of now: reproducible output' -r
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -s v -l verbose -d 'Say what driftctl does (renderer used, requests made) on stderr'
 complete -c driftctl -n "__fish_driftctl_using_subcommand backport" -l debug -d 'Log every pipeline step on stderr (objects read, compared, findings); implies --verbose'

@@ -258,6 +258,11 @@ pub struct BackportArgs {
     #[arg(long, value_name = "FILE")]
     pub pr_body: Option<PathBuf>,
 
+    /// Adopt orphans into Git: each selected orphan (all of them unless --only
+    /// narrows) is written to DIR as a cleaned manifest, one file per object.
+    #[arg(long, value_name = "DIR")]
+    pub adopt_orphans: Option<PathBuf>,
+
     /// Measure ages from this time (RFC 3339) instead of now: reproducible output.
     #[arg(long, value_name = "TIME", hide = true, env = "DRIFTCTL_NOW")]
     pub now: Option<String>,

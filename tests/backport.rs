@@ -567,3 +567,112 @@ fn a_flux_variable_is_edited_where_it_is_declared() {
         ]
     );
 }
+
+#[test]
+fn adopted_orphans_become_cleaned_manifests_in_dir() {
+    if !have_git() {
+        return;
+    }
+    let repo = fixture_repo();
+    std::fs::create_dir(repo.path().join("apps/status-page/adopted")).unwrap();
+    let dir = repo.path().join("apps/status-page/adopted");
+    let adopt = ["--adopt-orphans", dir.to_str().unwrap()];
+    let out = driftctl(&args(repo.path(), "backport", &adopt));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("backported 10 of 10 selected findings"),
+        "{}",
+        out.stderr
+    );
+    assert_applies(repo.path(), &out.stdout);
+    // --branch commits the new files too.
+    let branch = driftctl(&args(
+        repo.path(),
+        "backport",
+        &[adopt[0], adopt[1], "--branch", "adopt"],
+    ));
+    assert_eq!(branch.code, 0, "{}", branch.stderr);
+    let tree = git(repo.path(), &["ls-tree", "-r", "--name-only", "adopt"]);
+    assert!(
+        tree.lines()
+            .any(|l| l == "apps/status-page/adopted/configmap-ml-serving-debug-flags.yaml"),
+        "{tree}"
+    );
+    let written = driftctl(&args(
+        repo.path(),
+        "backport",
+        &[adopt[0], adopt[1], "--write"],
+    ));
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    // One file per object, named by kind, namespace and name, cleaned of
+    // what the cluster writes and of the API server's defaults.
+    let service =
+        std::fs::read_to_string(dir.join("service-prod-checkout-api-legacy.yaml")).unwrap();
+    assert!(
+        service.starts_with("apiVersion: v1\nkind: Service\nmetadata:\n"),
+        "{service}"
+    );
+    assert!(service.contains("targetPort: 8080"), "{service}");
+    for runtime in [
+        "status",
+        "managedFields",
+        "uid:",
+        "resourceVersion",
+        "creationTimestamp",
+        "last-applied-configuration",
+        "clusterIP",
+        "sessionAffinity",
+        "protocol: TCP",
+        "kustomize.toolkit.fluxcd.io",
+    ] {
+        assert!(!service.contains(runtime), "{runtime} in\n{service}");
+    }
+    let config_map =
+        std::fs::read_to_string(dir.join("configmap-ml-serving-debug-flags.yaml")).unwrap();
+    assert!(config_map.contains("VERBOSE: \"1\""), "{config_map}");
+    // The orphans are gone from the audit.
+    assert_eq!(
+        remaining_categories(repo.path(), &[]),
+        ["controller", "missing", "secret"]
+    );
+}
+
+#[test]
+fn an_orphan_adopted_where_no_path_reads_is_refused() {
+    if !have_git() {
+        return;
+    }
+    let repo = fixture_repo();
+    let dir = repo.path().join("adopted");
+    std::fs::create_dir(&dir).unwrap();
+    let out = driftctl(&args(
+        repo.path(),
+        "backport",
+        &[
+            "--adopt-orphans",
+            dir.to_str().unwrap(),
+            "--only",
+            "category=orphan,kind=ConfigMap",
+        ],
+    ));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not backported  orphan ConfigMap ml-serving/debug-flags (the whole object): the re-audit still reports the orphan: no PATH reads"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout, "");
+    let missing = driftctl(&args(
+        repo.path(),
+        "backport",
+        &["--adopt-orphans", "no/such/dir"],
+    ));
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing
+            .stderr
+            .contains("--adopt-orphans no/such/dir: no such directory"),
+        "{}",
+        missing.stderr
+    );
+}

@@ -3,6 +3,7 @@
 //! memory and auditing it against the same live state. Steps: audit, select,
 //! plan, prove, output (diff, --write, --branch, --pr-body).
 
+mod adopt;
 pub mod edit;
 mod output;
 pub mod plan;
@@ -35,6 +36,14 @@ pub fn run(args: BackportArgs) -> Result<i32> {
     if args.write && args.branch.is_some() {
         bail!("--write and --branch: choose one (--branch leaves the work tree untouched)");
     }
+    if let Some(dir) = &args.adopt_orphans
+        && !dir.is_dir()
+    {
+        bail!(
+            "--adopt-orphans {}: no such directory (create it inside a PATH that is audited)",
+            dir.display()
+        );
+    }
     if let Some(limit) = args.live.timeout {
         crate::start_watchdog(limit);
     }
@@ -47,11 +56,20 @@ pub fn run(args: BackportArgs) -> Result<i32> {
     let now = crate::parse_now(args.now.as_deref())?;
     let verbose = args.source.verbose || args.source.debug;
     let mut live = crate::connect_live(&args.live, verbose)?;
+    let adopting = args.adopt_orphans.is_some();
+    let (report, declared, orphans) = crate::yaml::with_overlay(HashMap::new(), || {
+        let (report, declared) = audit_tree(&args, live.as_mut(), now)?;
+        let orphans = if adopting {
+            adopt::fetch(live.as_mut(), &report.findings)?
+        } else {
+            HashMap::new()
+        };
+        anyhow::Ok((report, declared, orphans))
+    })?;
     let mut audit =
         |overlay: HashMap<PathBuf, String>| -> Result<(Report, crate::source::Declarations)> {
             crate::yaml::with_overlay(overlay, || audit_tree(&args, live.as_mut(), now))
         };
-    let (report, declared) = audit(HashMap::new())?;
     if !report.complete() {
         bail!(
             "the audit is incomplete ({} objects unchecked); backport needs every object checked to prove its edits",
@@ -61,10 +79,18 @@ pub fn run(args: BackportArgs) -> Result<i32> {
     let mut files = plan::Files::default();
     let mut outcomes = Vec::new();
     let mut plans = Vec::new();
-    for finding in select::selected(&report.findings, &only) {
-        let planned = refusal(&finding)
+    for finding in select::selected(&report.findings, &only, adopting) {
+        let planned = refusal(&finding, adopting)
             .map_or(Ok(()), Err)
-            .and_then(|_| plan::plan(&finding, &declared, &mut files));
+            .and_then(|_| match (&args.adopt_orphans, finding.category) {
+                (Some(dir), Category::Orphan) => adopt::plan(
+                    &finding,
+                    orphans.get(&finding.object.identity()),
+                    dir,
+                    &mut files,
+                ),
+                _ => plan::plan(&finding, &declared, &mut files),
+            });
         match planned {
             Ok(p) => plans.push((finding, p)),
             Err(reason) => outcomes.push(refused(finding, reason)),
@@ -98,7 +124,7 @@ pub fn run(args: BackportArgs) -> Result<i32> {
 }
 
 /// Why a finding is never backported, whatever its source.
-fn refusal(finding: &Finding) -> Option<String> {
+fn refusal(finding: &Finding, adopting: bool) -> Option<String> {
     if let Some(owner) = &finding.owner {
         return Some(format!(
             "generated from {owner}: Git declares the owner, and its controller rewrites this object"
@@ -114,8 +140,9 @@ fn refusal(finding: &Finding) -> Option<String> {
     Some(match finding.category {
         Category::Secret => "a Secret value is never written anywhere".into(),
         Category::Missing => "a missing object is a revert (apply Git), not a backport".into(),
+        Category::Orphan if adopting => return None,
         Category::Orphan => {
-            "an orphan is not in Git; adopting it into Git is not supported yet".into()
+            "an orphan is not in Git; --adopt-orphans DIR writes it there as a new manifest".into()
         }
         Category::Controller => "a controller owns this value (it is not drift to keep)".into(),
         Category::Image | Category::Config => return None,
@@ -205,7 +232,17 @@ fn prove(
             .iter()
             .map(|(f, p)| {
                 if after.findings.iter().any(|a| key(a) == key(f)) {
-                    Some(format!("the re-audit after editing {} still reports this difference", p.at))
+                    Some(if f.category == Category::Orphan {
+                        format!("the re-audit still reports the orphan: no PATH reads {} (give --adopt-orphans a directory inside a PATH read as plain YAML)", p.at)
+                    } else {
+                        format!("the re-audit after editing {} still reports this difference", p.at)
+                    })
+                } else if f.category == Category::Orphan && !new.is_empty() {
+                    Some(format!(
+                        "after writing {}, the re-audit reports {}",
+                        p.at,
+                        new.join(", ")
+                    ))
                 } else if !new.is_empty() {
                     Some(format!(
                         "editing {} would also change {}: the value is used by more than this object",
@@ -290,6 +327,6 @@ fn edited_texts(
 fn overlay_of(edited: &BTreeMap<PathBuf, (String, String)>) -> HashMap<PathBuf, String> {
     edited
         .iter()
-        .filter_map(|(f, (_, new))| Some((f.canonicalize().ok()?, new.clone())))
+        .filter_map(|(f, (_, new))| Some((crate::yaml::overlay_key(f)?, new.clone())))
         .collect()
 }

@@ -127,13 +127,22 @@ pub fn unified_diff(edited: &Edited) -> String {
     for (file, (old, new)) in edited {
         let name = diff_name(file);
         let _ = writeln!(out, "diff --git a/{name} b/{name}");
+        let created = old.is_empty() && !file.exists();
+        if created {
+            let _ = writeln!(out, "new file mode 100644");
+        }
         let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
+        let from = if created {
+            "/dev/null".to_string()
+        } else {
+            format!("a/{name}")
+        };
         let _ = write!(
             out,
             "{}",
             diff.unified_diff()
                 .context_radius(3)
-                .header(&format!("a/{name}"), &format!("b/{name}"))
+                .header(&from, &format!("b/{name}"))
         );
     }
     out
@@ -180,7 +189,19 @@ fn commit_branch(name: &str, edited: &Edited, message: &str) -> Result<String> {
     let mut index = git2::Index::new().git()?;
     index.read_tree(&head.tree().git()?).git()?;
     for (file, (old, new)) in edited {
-        let rel = file.canonicalize()?.strip_prefix(&workdir)?.to_path_buf();
+        let real = crate::yaml::overlay_key(file)
+            .with_context(|| format!("--branch: {} cannot be resolved", file.display()))?;
+        let rel = real.strip_prefix(&workdir)?.to_path_buf();
+        if old.is_empty() && !file.exists() {
+            index
+                .add(&new_entry(
+                    &rel,
+                    repo.blob(new.as_bytes()).git()?,
+                    new.len(),
+                ))
+                .git()?;
+            continue;
+        }
         let entry = index
             .get_path(&rel, 0)
             .with_context(|| format!("--branch: {} is not committed at HEAD", rel.display()))?;
@@ -212,6 +233,25 @@ fn commit_branch(name: &str, edited: &Edited, message: &str) -> Result<String> {
         )
         .git()?;
     Ok(id.to_string())
+}
+
+/// The index entry of a file the commit adds.
+fn new_entry(rel: &Path, id: git2::Oid, len: usize) -> git2::IndexEntry {
+    let path = rel.to_string_lossy().replace('\\', "/").into_bytes();
+    git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o100644,
+        uid: 0,
+        gid: 0,
+        file_size: len as u32,
+        id,
+        flags: path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path,
+    }
 }
 
 fn pr_body(outcomes: &[Outcome], remaining: &Report) -> String {

@@ -44,6 +44,12 @@ impl Files {
         }
     }
 
+    /// A file backport creates: empty until its edit.
+    pub fn add_new(&mut self, path: &Path) {
+        self.texts
+            .insert(path.to_path_buf(), Ok((String::new(), Vec::new())));
+    }
+
     pub fn text(&mut self, path: &Path) -> Option<String> {
         self.get(path).ok().map(|(t, _)| t.to_string())
     }

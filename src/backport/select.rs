@@ -80,15 +80,17 @@ impl Selector {
     }
 }
 
-/// The findings asked for: every image and config finding by default, else
-/// those some `--only` selector matches (whatever their category: the
-/// ones that cannot be backported are then listed with the reason).
-pub fn selected(findings: &[Finding], only: &[Selector]) -> Vec<Finding> {
+/// The findings asked for: every image and config finding by default (and
+/// every orphan when orphans are adopted), else those some `--only`
+/// selector matches (whatever their category: the ones that cannot be
+/// backported are then listed with the reason).
+pub fn selected(findings: &[Finding], only: &[Selector], adopt_orphans: bool) -> Vec<Finding> {
     findings
         .iter()
         .filter(|f| {
             if only.is_empty() {
                 matches!(f.category, Category::Image | Category::Config)
+                    || (adopt_orphans && f.category == Category::Orphan)
             } else {
                 only.iter().any(|s| s.matches(f))
             }

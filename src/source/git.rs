@@ -215,8 +215,9 @@ pub fn blame(
 
 /// The repository work tree holding `file` and the file's path inside it.
 pub fn repository_path(file: &Path) -> Option<(PathBuf, PathBuf)> {
-    let real = file.canonicalize().ok()?;
-    let repo = git2::Repository::discover(&real).ok()?;
+    // A file backport is about to create has a directory already.
+    let real = crate::yaml::overlay_key(file)?;
+    let repo = git2::Repository::discover(real.parent()?).ok()?;
     let root = repo.workdir()?.canonicalize().ok()?;
     let relative = real.strip_prefix(&root).ok()?.to_path_buf();
     Some((root, relative))

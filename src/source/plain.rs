@@ -63,6 +63,10 @@ impl Walk {
     /// The real location of `entry`, refused when a symlink leads outside
     /// the repository.
     fn resolve(&self, entry: &Path) -> Result<PathBuf> {
+        if crate::yaml::overlay_holds_new(entry) {
+            return crate::yaml::overlay_key(entry)
+                .with_context(|| format!("{}: cannot resolve", entry.display()));
+        }
         let real = entry.canonicalize().with_context(|| {
             format!(
                 "{}: cannot resolve (a dangling or looping symlink?)",
@@ -99,6 +103,12 @@ impl Walk {
             .map(|e| e.map(|e| e.path()))
             .collect::<std::io::Result<_>>()
             .with_context(|| format!("{}: cannot read directory", dir.display()))?;
+        // Manifests backport would add, rendered in memory for its proof.
+        entries.extend(
+            crate::yaml::overlay_new_files(dir)
+                .into_iter()
+                .map(|name| dir.join(name)),
+        );
         entries.sort();
         for entry in entries {
             let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");

@@ -51,8 +51,50 @@ fn overlaid(path: &Path) -> Option<String> {
         if o.is_empty() {
             return None;
         }
-        o.get(&path.canonicalize().ok()?).cloned()
+        o.get(&overlay_key(path)?).cloned()
     })
+}
+
+/// The canonical path of `path`, or for a file not yet on disk, its
+/// directory's canonical path joined with its name.
+pub fn overlay_key(path: &Path) -> Option<std::path::PathBuf> {
+    path.canonicalize().ok().or_else(|| {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        Some(parent.canonicalize().ok()?.join(path.file_name()?))
+    })
+}
+
+/// Files of the overlay in directory `dir` that are not on disk (a
+/// manifest backport would add), by name.
+pub fn overlay_new_files(dir: &Path) -> Vec<std::ffi::OsString> {
+    OVERLAY.with(|o| {
+        let o = o.borrow();
+        if o.is_empty() {
+            return Vec::new();
+        }
+        let Ok(real) = dir.canonicalize() else {
+            return Vec::new();
+        };
+        let mut names: Vec<_> = o
+            .keys()
+            .filter(|k| k.parent() == Some(real.as_path()) && !k.exists())
+            .filter_map(|k| k.file_name().map(|n| n.to_os_string()))
+            .collect();
+        names.sort();
+        names
+    })
+}
+
+/// Whether `path` is a file only the overlay holds.
+pub fn overlay_holds_new(path: &Path) -> bool {
+    !path.exists()
+        && OVERLAY.with(|o| {
+            let o = o.borrow();
+            !o.is_empty() && overlay_key(path).is_some_and(|k| o.contains_key(&k))
+        })
 }
 
 /// Reads a file as UTF-8 text within the size bound.

@@ -102,6 +102,9 @@ impl Loader {
             }
         };
         let candidate = real_parent.join(name);
+        if crate::yaml::overlay_holds_new(&candidate) {
+            return Ok((candidate, false));
+        }
         let meta = std::fs::symlink_metadata(&candidate)?;
         if meta.file_type().is_symlink() {
             let real = candidate.canonicalize()?;
