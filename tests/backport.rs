@@ -676,3 +676,50 @@ fn an_orphan_adopted_where_no_path_reads_is_refused() {
         missing.stderr
     );
 }
+
+#[test]
+fn an_edit_the_proof_rejects_is_dropped_and_the_others_go_through() {
+    if !have_git() {
+        return;
+    }
+    let repo = backport_fixture_repo("fallback");
+    let out = driftctl(&[
+        "backport".into(),
+        repo.path().join("prod").display().to_string(),
+        "--live-snapshot".into(),
+        root()
+            .join("fixtures/backport/fallback/live.yaml")
+            .display()
+            .to_string(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("backported 1 of 2 selected findings"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.lines().any(|l| l
+            .starts_with("  backported  config Deployment shop/api spec.replicas: 2 -> 4 at ")
+            && l.ends_with(
+                "base/deployment.yaml:6 (changed by kubectl-patch at 2026-11-22T15:18:57Z)"
+            )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("not backported  config Deployment shop/api spec.template.spec.containers[name=api].resources.limits.memory: \"1Gi\" -> \"2Gi\": the re-audit after editing "),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("still reports this difference: something applied after that line sets the value again (a JSON 6902 patch"),
+        "{}",
+        out.stderr
+    );
+    // Only the proven edit is in the diff.
+    assert_eq!(files_in_diff(&out.stdout), ["base/deployment.yaml"]);
+    assert!(out.stdout.contains("+  replicas: 4\n"), "{}", out.stdout);
+    assert!(!out.stdout.contains("memory"), "{}", out.stdout);
+    assert_applies(repo.path(), &out.stdout);
+}

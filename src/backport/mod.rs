@@ -235,7 +235,7 @@ fn prove(
                     Some(if f.category == Category::Orphan {
                         format!("the re-audit still reports the orphan: no PATH reads {} (give --adopt-orphans a directory inside a PATH read as plain YAML)", p.at)
                     } else {
-                        format!("the re-audit after editing {} still reports this difference", p.at)
+                        format!("the re-audit after editing {} still reports this difference: something applied after that line sets the value again (a JSON 6902 patch, a replacement, a later patch driftctl did not edit)", p.at)
                     })
                 } else if f.category == Category::Orphan && !new.is_empty() {
                     Some(format!(
