@@ -723,3 +723,62 @@ fn an_edit_the_proof_rejects_is_dropped_and_the_others_go_through() {
     assert!(!out.stdout.contains("memory"), "{}", out.stdout);
     assert_applies(repo.path(), &out.stdout);
 }
+
+/// `git apply --check` of `diff` run in `dir` (a plain directory or a repository).
+fn assert_applies_in(dir: &Path, diff: &str) {
+    let patch = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(patch.path(), diff).unwrap();
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["apply", "--check", patch.path().to_str().unwrap()])
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git apply in {}: {}\n{diff}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn outside_git_the_diff_names_paths_git_apply_takes() {
+    if !have_git() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&root().join("fixtures/backport/fallback/git"), dir.path());
+    let live = root().join("fixtures/backport/fallback/live.yaml");
+    let backport = |cwd: &Path, path: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_driftctl"))
+            .current_dir(cwd)
+            .arg("backport")
+            .arg(path)
+            .arg("--live-snapshot")
+            .arg(&live)
+            .output()
+            .expect("driftctl runs");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let base = dir.path().canonicalize().unwrap();
+    // An absolute PATH, run from elsewhere: paths relative to the files'
+    // directory, which the summary names.
+    let (diff, stderr) = backport(&root(), &base.join("prod"));
+    assert_eq!(files_in_diff(&diff), ["deployment.yaml"], "{diff}");
+    assert!(!diff.contains("a//"), "{diff}");
+    let note = format!(
+        "the diff's paths are relative to {} (outside Git and the current directory): apply it with `git -C {} apply`",
+        base.join("base").display(),
+        base.join("base").display()
+    );
+    assert!(stderr.contains(&note), "{stderr}");
+    assert_applies_in(&base.join("base"), &diff);
+    // Run from the tree: paths relative to the current directory.
+    let (diff, stderr) = backport(&base, &base.join("prod"));
+    assert_eq!(files_in_diff(&diff), ["base/deployment.yaml"], "{diff}");
+    assert!(!stderr.contains("relative to"), "{stderr}");
+    assert_applies_in(&base, &diff);
+}

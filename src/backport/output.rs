@@ -34,7 +34,15 @@ pub fn emit(
             );
         }
     } else {
-        crate::write_stdout(unified_diff(edited).as_bytes())?;
+        let (diff, base) = unified_diff(edited);
+        crate::write_stdout(diff.as_bytes())?;
+        if let Some(base) = base {
+            eprintln!(
+                "driftctl: the diff's paths are relative to {} (outside Git and the current directory): apply it with `git -C {} apply`",
+                base.display(),
+                base.display()
+            );
+        }
     }
     if let Some(file) = &args.pr_body {
         std::fs::write(file, pr_body(outcomes, remaining)).with_context(|| {
@@ -112,20 +120,53 @@ fn summary(outcomes: &[Outcome], written: bool) -> String {
     out
 }
 
-/// The path `git apply` expects: relative to the repository root when the
-/// file is in one, else as given.
-fn diff_name(file: &Path) -> String {
-    crate::source::git::repository_path(file)
-        .map(|(_, rel)| rel)
-        .unwrap_or_else(|| file.to_path_buf())
-        .display()
-        .to_string()
+/// The paths `git apply` takes (it refuses absolute paths and `..`): a
+/// file in a Git repository relative to its root; any other relative to
+/// the current directory when below it, else to the deepest directory
+/// holding all such files, which is returned to be said.
+fn diff_names(edited: &Edited) -> (BTreeMap<PathBuf, String>, Option<PathBuf>) {
+    let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
+    let mut names = BTreeMap::new();
+    let mut outside = Vec::new();
+    for file in edited.keys() {
+        if let Some((_, rel)) = crate::source::git::repository_path(file) {
+            names.insert(file.clone(), rel.display().to_string());
+            continue;
+        }
+        let real = crate::yaml::overlay_key(file).unwrap_or_else(|| file.clone());
+        match cwd.as_ref().and_then(|c| real.strip_prefix(c).ok()) {
+            Some(rel) => {
+                names.insert(file.clone(), rel.display().to_string());
+            }
+            None => outside.push((file.clone(), real)),
+        }
+    }
+    let base = outside.iter().fold(None::<PathBuf>, |base, (_, real)| {
+        let dir = real.parent().unwrap_or(Path::new("/")).to_path_buf();
+        Some(match base {
+            None => dir,
+            Some(b) => b
+                .ancestors()
+                .find(|a| dir.starts_with(a))
+                .unwrap_or(Path::new("/"))
+                .to_path_buf(),
+        })
+    });
+    for (file, real) in &outside {
+        let base = base.as_deref().expect("set for every outside file");
+        let rel = real.strip_prefix(base).unwrap_or(real);
+        names.insert(file.clone(), rel.display().to_string());
+    }
+    (names, base)
 }
 
-pub fn unified_diff(edited: &Edited) -> String {
+/// The unified diff, and the directory `git apply` must run in when that
+/// is neither a repository root nor the current directory.
+pub fn unified_diff(edited: &Edited) -> (String, Option<PathBuf>) {
+    let (names, base) = diff_names(edited);
     let mut out = String::new();
     for (file, (old, new)) in edited {
-        let name = diff_name(file);
+        let name = names[file].clone();
         let _ = writeln!(out, "diff --git a/{name} b/{name}");
         let created = old.is_empty() && !file.exists();
         if created {
@@ -145,7 +186,7 @@ pub fn unified_diff(edited: &Edited) -> String {
                 .header(&from, &format!("b/{name}"))
         );
     }
-    out
+    (out, base)
 }
 
 fn commit_message(outcomes: &[Outcome]) -> String {
