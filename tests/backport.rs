@@ -782,3 +782,31 @@ fn outside_git_the_diff_names_paths_git_apply_takes() {
     assert!(!stderr.contains("relative to"), "{stderr}");
     assert_applies_in(&base, &diff);
 }
+
+#[test]
+fn the_patch_applied_last_is_the_one_edited() {
+    if !have_git() {
+        return;
+    }
+    let repo = backport_fixture_repo("two-patches");
+    let out = driftctl(&[
+        "backport".into(),
+        repo.path().join("prod").display().to_string(),
+        "--live-snapshot".into(),
+        root()
+            .join("fixtures/backport/two-patches/live.yaml")
+            .display()
+            .to_string(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        files_in_diff(&out.stdout),
+        ["base/deployment.yaml", "prod/memory-1.yaml"]
+    );
+    assert!(
+        out.stdout.contains("+              memory: 2Gi\n"),
+        "{}",
+        out.stdout
+    );
+    assert_applies(repo.path(), &out.stdout);
+}

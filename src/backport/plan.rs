@@ -93,11 +93,11 @@ pub fn plan_at(
     if let Some((_, at)) = declaration.values.iter().rev().find(|(p, _)| *p == path) {
         return kustomization_value(finding, Path::new(&at.file), at.line.unwrap_or(0), files);
     }
-    // The last patch applied wins over earlier ones and over the base.
+    // The last patch applied wins over earlier ones and over the base; the
+    // renderer lists an object's patches last-applied first.
     let mut candidates: Vec<(PathBuf, usize, bool)> = declaration
         .patches
         .iter()
-        .rev()
         .filter_map(|p| Some((PathBuf::from(&p.file), p.line?, true)))
         .collect();
     if let Some(line) = declaration.source.line {
