@@ -543,7 +543,8 @@ fn a_flux_variable_is_edited_where_it_is_declared() {
     }
     assert_applies(repo.path(), &out.stdout);
     for reason in [
-        "backported 3 of 5 selected findings",
+        "backported 3 of 6 selected findings",
+        "env[name=API_TOKEN].value: \"(hidden: value from Secret flux-system/cluster-secrets key api_token)\" -> \"(hidden: value from the cluster, in a field Git fills from Secret flux-system/cluster-secrets key api_token)\": a value substituted from a Secret is never written anywhere",
         "env[name=REGION].value: \"eu-west-1\" -> \"eu-west-2\": the variable region also sets Deployment shop/worker spec.template.spec.containers[name=worker].env[name=REGION].value: editing it would change them too",
         "not backported  config Ingress shop/web spec.tls[0].hosts: [\"web.shop.example.com\"] -> [\"web.shop.example.com\",\"www.shop.example.com\"]: spec.tls[0].hosts holds a value Flux substitutes (`web.${domain}` at spec.tls[0].hosts[0])",
     ] {
@@ -553,17 +554,47 @@ fn a_flux_variable_is_edited_where_it_is_declared() {
             out.stderr
         );
     }
+    // A Secret orphan is never adopted.
+    std::fs::create_dir(repo.path().join("clusters/prod/adopted")).unwrap();
+    let adopted = driftctl(&args(
+        "backport",
+        &[
+            "--adopt-orphans",
+            repo.path().join("clusters/prod/adopted").to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(adopted.code, 1, "{}", adopted.stderr);
+    assert!(
+        adopted.stderr.contains("not backported  orphan Secret shop/debug-credentials (the whole object): a Secret is never adopted into Git: its data would be written there"),
+        "{}",
+        adopted.stderr
+    );
+    for out in [&out, &adopted] {
+        for secret in [
+            "fixture-token-7f3a9c",
+            "Zml4dHVyZS10b2tlbi03ZjNhOWM=",
+            "fixture-orphan-secret-4d2e",
+            "Zml4dHVyZS1vcnBoYW4tc2VjcmV0LTRkMmU=",
+        ] {
+            assert!(
+                !out.stdout.contains(secret) && !out.stderr.contains(secret),
+                "{secret}"
+            );
+        }
+    }
     let written = driftctl(&args("backport", &["--write"]));
     assert_eq!(written.code, 1, "{}", written.stderr);
-    // Left: the two refused, and the Flux objects whose values Git now
+    // Left: the refused, the Secret orphan, and the Flux objects whose values Git now
     // changes on purpose (Flux applies them on its next reconcile).
     assert_eq!(
         remaining_findings(&args("diff", &["-o", "json"])),
         [
             "ConfigMap/cluster-vars data.cache_size",
+            "Deployment/web spec.template.spec.containers[name=app].env[name=API_TOKEN].value",
             "Deployment/web spec.template.spec.containers[name=app].env[name=REGION].value",
             "Ingress/web spec.tls[0].hosts",
             "Kustomization/apps spec.postBuild.substitute.replicas",
+            "Secret/debug-credentials ",
         ]
     );
 }
