@@ -554,6 +554,17 @@ fn a_flux_variable_is_edited_where_it_is_declared() {
             out.stderr
         );
     }
+    // The pull-request description tells the Flux objects' own changes
+    // from new drift.
+    let body = tempfile::NamedTempFile::new().unwrap();
+    let described = driftctl(&args(
+        "backport",
+        &["--pr-body", body.path().to_str().unwrap()],
+    ));
+    assert_eq!(described.code, 1, "{}", described.stderr);
+    let pr = std::fs::read_to_string(body.path()).unwrap();
+    assert!(pr.contains("3 backported findings gone, no new finding but the 2 values this edits on purpose in the GitOps tool's own objects"), "{pr}");
+    assert!(pr.contains("- config Kustomization flux-system/apps spec.postBuild.substitute.replicas (edited in Git by this change)\n"), "{pr}");
     // A Secret orphan is never adopted.
     std::fs::create_dir(repo.path().join("clusters/prod/adopted")).unwrap();
     let adopted = driftctl(&args(

@@ -25,6 +25,9 @@ pub struct Outcome {
     pub at: Option<String>,
     /// Why not, when not backported.
     pub refused: Option<String>,
+    /// Findings (object, path) the edit makes on purpose (a Flux
+    /// Kustomization's own substitute value), until the GitOps tool applies it.
+    pub expected: Vec<(String, String)>,
 }
 
 pub fn run(args: BackportArgs) -> Result<i32> {
@@ -109,6 +112,7 @@ pub fn run(args: BackportArgs) -> Result<i32> {
             finding: finding.clone(),
             at: Some(p.at.clone()),
             refused: None,
+            expected: p.expected.clone(),
         });
     }
     outcomes.sort_by(|a, b| {
@@ -154,6 +158,7 @@ fn refused(finding: Finding, reason: String) -> Outcome {
         finding,
         at: None,
         refused: Some(reason),
+        expected: Vec::new(),
     }
 }
 

@@ -344,17 +344,26 @@ fn pr_body(outcomes: &[Outcome], remaining: &Report) -> String {
         }
     }
     out.push_str("\n### Re-audit\n\n");
+    let expected: std::collections::BTreeSet<(String, String)> = done
+        .iter()
+        .flat_map(|o| o.expected.iter().cloned())
+        .collect();
+    let _ = write!(
+        out,
+        "`driftctl backport` rendered the edited tree and audited it against the same live state: {} gone, no new finding",
+        crate::report::plural(done.len(), "backported finding"),
+    );
+    if !expected.is_empty() {
+        let _ = write!(
+            out,
+            " but the {} this edits on purpose in the GitOps tool's own objects (they differ from the cluster until it applies this change)",
+            crate::report::plural(expected.len(), "value")
+        );
+    }
     let _ = writeln!(
         out,
-        "`driftctl backport` rendered the edited tree and audited it against the same live state: {} backported finding{} gone, no new finding. {} finding{} remain{}:",
-        done.len(),
-        if done.len() == 1 { "" } else { "s" },
-        remaining.findings.len(),
-        if remaining.findings.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        ". {} remain{}:",
+        crate::report::plural(remaining.findings.len(), "finding"),
         if remaining.findings.len() == 1 {
             "s"
         } else {
@@ -363,12 +372,19 @@ fn pr_body(outcomes: &[Outcome], remaining: &Report) -> String {
     );
     let _ = writeln!(out);
     for f in &remaining.findings {
+        let path = f.path.as_deref().unwrap_or("(the whole object)");
+        let on_purpose =
+            expected.contains(&(f.object.to_string(), f.path.clone().unwrap_or_default()));
         let _ = writeln!(
             out,
-            "- {} {} {}",
+            "- {} {} {path}{}",
             f.category,
             f.object,
-            f.path.as_deref().unwrap_or("(the whole object)")
+            if on_purpose {
+                " (edited in Git by this change)"
+            } else {
+                ""
+            }
         );
     }
     out
