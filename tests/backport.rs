@@ -533,6 +533,7 @@ fn a_flux_variable_is_edited_where_it_is_declared() {
     for line in [
         "+              value: ${log_level:=debug}",
         "+      replicas: \"3\"",
+        "+      tier: premium", // both fields it sets need it
         "+  cache_size: 512Mi # the worker's in-memory cache",
     ] {
         assert!(
@@ -543,7 +544,7 @@ fn a_flux_variable_is_edited_where_it_is_declared() {
     }
     assert_applies(repo.path(), &out.stdout);
     for reason in [
-        "backported 3 of 6 selected findings",
+        "backported 5 of 8 selected findings",
         "env[name=API_TOKEN].value: \"(hidden: value from Secret flux-system/cluster-secrets key api_token)\" -> \"(hidden: value from the cluster, in a field Git fills from Secret flux-system/cluster-secrets key api_token)\": a value substituted from a Secret is never written anywhere",
         "env[name=REGION].value: \"eu-west-1\" -> \"eu-west-2\": the variable region also sets Deployment shop/worker spec.template.spec.containers[name=worker].env[name=REGION].value: editing it would change them too",
         "not backported  config Ingress shop/web spec.tls[0].hosts: [\"web.shop.example.com\"] -> [\"web.shop.example.com\",\"www.shop.example.com\"]: spec.tls[0].hosts holds a value Flux substitutes (`web.${domain}` at spec.tls[0].hosts[0])",
@@ -563,7 +564,7 @@ fn a_flux_variable_is_edited_where_it_is_declared() {
     ));
     assert_eq!(described.code, 1, "{}", described.stderr);
     let pr = std::fs::read_to_string(body.path()).unwrap();
-    assert!(pr.contains("3 backported findings gone, no new finding but the 2 values this edits on purpose in the GitOps tool's own objects"), "{pr}");
+    assert!(pr.contains("5 backported findings gone, no new finding but the 3 values this edits on purpose in the GitOps tool's own objects"), "{pr}");
     assert!(pr.contains("- config Kustomization flux-system/apps spec.postBuild.substitute.replicas (edited in Git by this change)\n"), "{pr}");
     // A Secret orphan is never adopted.
     std::fs::create_dir(repo.path().join("clusters/prod/adopted")).unwrap();
@@ -605,6 +606,7 @@ fn a_flux_variable_is_edited_where_it_is_declared() {
             "Deployment/web spec.template.spec.containers[name=app].env[name=REGION].value",
             "Ingress/web spec.tls[0].hosts",
             "Kustomization/apps spec.postBuild.substitute.replicas",
+            "Kustomization/apps spec.postBuild.substitute.tier",
             "Secret/debug-credentials ",
         ]
     );

@@ -18,6 +18,9 @@ pub struct Splice {
 pub fn apply(text: &str, splices: &[Splice]) -> Result<String, String> {
     let mut sorted: Vec<&Splice> = splices.iter().collect();
     sorted.sort_by_key(|s| (s.start, s.end));
+    // Two findings served by one edit (a Flux variable both need) ask for
+    // the same splice: it is made once.
+    sorted.dedup();
     for pair in sorted.windows(2) {
         if pair[1].start < pair[0].end
             || (pair[1].start == pair[0].start

@@ -92,7 +92,7 @@ pub fn run(args: BackportArgs) -> Result<i32> {
                     dir,
                     &mut files,
                 ),
-                _ => plan::plan(&finding, &declared, &mut files),
+                _ => plan::plan(&finding, &declared, &report.findings, &mut files),
             });
         match planned {
             Ok(p) => plans.push((finding, p)),

@@ -59,6 +59,7 @@ impl Files {
 pub fn plan(
     finding: &Finding,
     declared: &Declarations,
+    findings: &[Finding],
     files: &mut Files,
 ) -> Result<Planned, String> {
     let declaration = declared
@@ -71,7 +72,8 @@ pub fn plan(
             .ok_or("the finding names no field")?,
     )?;
     if finding.change == Change::Changed
-        && let Some(planned) = super::variable::plan(finding, &path, declaration, declared, files)?
+        && let Some(planned) =
+            super::variable::plan(finding, &path, declaration, declared, findings, files)?
     {
         return Ok(planned);
     }

@@ -19,6 +19,7 @@ pub fn plan(
     path: &FieldPath,
     declaration: &Declaration,
     declared: &Declarations,
+    findings: &[Finding],
     files: &mut Files,
 ) -> Result<Option<Planned>, String> {
     let uses = &declaration.variables;
@@ -34,16 +35,12 @@ pub fn plan(
     let Some(found) = uses.iter().find(|u| u.path == *path) else {
         return Ok(None);
     };
-    let live = match finding.live.as_ref() {
-        Some(Value::String(s)) => s.clone(),
-        Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
-        _ => {
-            return Err(format!(
-                "the live value is not a scalar, and Git writes `{}`",
-                found.template
-            ));
-        }
-    };
+    let live = scalar_text(finding.live.as_ref()).ok_or_else(|| {
+        format!(
+            "the live value is not a scalar, and Git writes `{}`",
+            found.template
+        )
+    })?;
     let template = Template::parse(&found.template)?;
     let value = template.solve(&live).ok_or_else(|| {
         format!(
@@ -102,6 +99,9 @@ pub fn plan(
                 .iter()
                 .filter(|u| u.origins.iter().any(|(n, o)| n == name && o == origin))
                 .filter(move |u| !(d.object == declaration.object && u.path == *path))
+                // A field whose live value needs the same new value changes
+                // nothing in the cluster: its finding goes too.
+                .filter(|u| !needs_the_same(findings, &d.object, u, name, &value))
                 .map(move |u| format!("{} {}", d.object, u.path))
         })
         .collect();
@@ -125,6 +125,39 @@ pub fn plan(
         .expected
         .push((object.to_string(), target.to_string()));
     Ok(Some(planned))
+}
+
+/// The text a variable takes to make a scalar.
+fn scalar_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) => Some(s.clone()),
+        v @ (Value::Number(_) | Value::Bool(_)) => Some(v.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether a changed finding on `object` at `used.path` asks the variable
+/// `name` for `value` as well.
+fn needs_the_same(
+    findings: &[Finding],
+    object: &crate::model::ObjectRef,
+    used: &crate::source::VariableUse,
+    name: &str,
+    value: &str,
+) -> bool {
+    let path = used.path.to_string();
+    findings.iter().any(|f| {
+        f.object == *object
+            && f.change == crate::model::Change::Changed
+            && f.path.as_deref() == Some(path.as_str())
+            && Template::parse(&used.template).is_ok_and(|t| {
+                t.name == name
+                    && scalar_text(f.live.as_ref())
+                        .and_then(|l| t.solve(&l))
+                        .as_deref()
+                        == Some(value)
+            })
+    })
 }
 
 /// A string with one variable expression: `prefix${NAME<op>default}suffix`.
