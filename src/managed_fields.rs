@@ -78,6 +78,8 @@ pub fn parse(object: &Value) -> Result<Vec<FieldManager>, ManagedFieldsError> {
                 return Err(err(format!("fieldsType {t} is not FieldsV1")));
             }
             let fields = match entry.get("fieldsV1") {
+                // As the cluster fetch keeps it: the tree's JSON text.
+                Some(Value::String(text)) => parse_text(text).map_err(err)?,
                 Some(v) => parse_set(v, 0).map_err(err)?,
                 None => FieldSet::default(),
             };
@@ -108,25 +110,95 @@ fn parse_set(value: &Value, depth: usize) -> Result<FieldSet, String> {
             set.own = true;
             continue;
         }
-        let element = if let Some(name) = key.strip_prefix("f:") {
-            PathElement::Field(name.to_string())
-        } else if let Some(json) = key.strip_prefix("k:") {
-            match serde_json::from_str(json) {
-                Ok(Value::Object(m)) => PathElement::Key(m),
-                _ => return Err(format!("bad key element {key}")),
-            }
-        } else if let Some(json) = key.strip_prefix("v:") {
-            PathElement::Value(
-                serde_json::from_str(json).map_err(|_| format!("bad value element {key}"))?,
-            )
-        } else if let Some(n) = key.strip_prefix("i:") {
-            PathElement::Index(n.parse().map_err(|_| format!("bad index element {key}"))?)
-        } else {
-            return Err(format!("unknown fieldsV1 element {key}"));
-        };
-        set.children.push((element, parse_set(child, depth + 1)?));
+        set.children
+            .push((element(key)?, parse_set(child, depth + 1)?));
     }
     Ok(set)
+}
+
+/// One FieldsV1 key: `f:name`, `k:{...}`, `v:...`, `i:N`.
+fn element(key: &str) -> Result<PathElement, String> {
+    Ok(if let Some(name) = key.strip_prefix("f:") {
+        PathElement::Field(name.to_string())
+    } else if let Some(json) = key.strip_prefix("k:") {
+        match serde_json::from_str(json) {
+            Ok(Value::Object(m)) => PathElement::Key(m),
+            _ => return Err(format!("bad key element {key}")),
+        }
+    } else if let Some(json) = key.strip_prefix("v:") {
+        PathElement::Value(
+            serde_json::from_str(json).map_err(|_| format!("bad value element {key}"))?,
+        )
+    } else if let Some(n) = key.strip_prefix("i:") {
+        PathElement::Index(n.parse().map_err(|_| format!("bad index element {key}"))?)
+    } else {
+        return Err(format!("unknown fieldsV1 element {key}"));
+    })
+}
+
+/// A FieldsV1 tree read straight from its JSON text (as the cluster fetch
+/// keeps it), without building the tree of JSON maps first.
+fn parse_text(text: &str) -> Result<FieldSet, String> {
+    use serde::de::DeserializeSeed;
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let set = Tree { depth: 0 }
+        .deserialize(&mut reader)
+        .and_then(|set| reader.end().map(|()| set))
+        .map_err(|e| {
+            if e.is_data() {
+                // Our own message (an element or the depth), or a node that is no map.
+                e.to_string()
+                    .rsplit_once(" at line ")
+                    .map_or_else(|| e.to_string(), |(m, _)| m.to_string())
+            } else {
+                format!("fieldsV1 is not JSON: {e}")
+            }
+        })?;
+    Ok(set)
+}
+
+/// A node of a FieldsV1 tree at `depth`, as serde reads it.
+struct Tree {
+    depth: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Tree {
+    type Value = FieldSet;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<FieldSet, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Tree {
+    type Value = FieldSet;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a fieldsV1 map")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FieldSet, A::Error> {
+        use serde::de::Error;
+        if self.depth > MAX_DEPTH {
+            return Err(A::Error::custom(format!(
+                "fieldsV1 nested deeper than {MAX_DEPTH}"
+            )));
+        }
+        let mut set = FieldSet::default();
+        let mut empty = true;
+        while let Some(key) = map.next_key::<String>()? {
+            empty = false;
+            if key == "." {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                set.own = true;
+                continue;
+            }
+            let element = element(&key).map_err(A::Error::custom)?;
+            let child = map.next_value_seed(Tree {
+                depth: self.depth + 1,
+            })?;
+            set.children.push((element, child));
+        }
+        set.own |= empty;
+        Ok(set)
+    }
 }
 
 /// How one manager's set relates to a path.
@@ -377,6 +449,30 @@ mod tests {
         assert_eq!(
             parse(&json!({"metadata": {"name": "default"}})).unwrap(),
             vec![]
+        );
+    }
+
+    #[test]
+    fn fields_kept_as_json_text_read_as_the_tree() {
+        let tree = json!({"f:spec": {"f:replicas": {}, "f:template": {"f:spec": {
+            "f:containers": {"k:{\"name\":\"app\"}": {".": {}, "f:image": {}}}}}}});
+        let entry = |fields: Value| {
+            json!({"metadata": {"managedFields": [{"manager": "kubectl-set",
+                "operation": "Update", "time": "2026-01-02T03:04:05Z", "fieldsV1": fields}]}})
+        };
+        let as_text = parse(&entry(Value::String(tree.to_string()))).unwrap();
+        assert_eq!(as_text, parse(&entry(tree)).unwrap());
+        assert_eq!(as_text[0].fields.children.len(), 1);
+        let broken = parse(&entry(json!("{\"f:spec\": "))).unwrap_err();
+        assert!(
+            broken
+                .to_string()
+                .starts_with("managedFields entry 0: fieldsV1 is not JSON")
+        );
+        let unknown = parse(&entry(json!("{\"x:y\": {}}"))).unwrap_err();
+        assert_eq!(
+            unknown.to_string(),
+            "managedFields entry 0: unknown fieldsV1 element x:y"
         );
     }
 

@@ -506,12 +506,111 @@ impl<'de> Deserialize<'de> for Item {
                 while let Some(key) = map.next_key::<String>()? {
                     if key == "status" {
                         map.next_value::<serde::de::IgnoredAny>()?;
+                    } else if key == "metadata" {
+                        let Metadata(value) = map.next_value()?;
+                        object.insert(key, value);
                     } else {
                         let value = map.next_value::<Value>()?;
                         object.insert(key, value);
                     }
                 }
                 Ok(Item(Value::Object(object)))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+
+/// An object's metadata, its managedFields' `fieldsV1` trees kept as JSON
+/// text (see [`ManagedFields`]).
+struct Metadata(Value);
+
+impl<'de> Deserialize<'de> for Metadata {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Metadata, D::Error> {
+        // Metadata that is no map stays what it is (the audit says so).
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        match serde_json::from_str::<MetadataMap>(raw.get()) {
+            Ok(MetadataMap(value)) => Ok(Metadata(value)),
+            Err(_) => Ok(Metadata(
+                serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?,
+            )),
+        }
+    }
+}
+
+struct MetadataMap(Value);
+
+impl<'de> Deserialize<'de> for MetadataMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<MetadataMap, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MetadataMap;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("object metadata")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MetadataMap, A::Error> {
+                let mut metadata = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = if key == "managedFields" {
+                        map.next_value::<ManagedFields>()?.0
+                    } else {
+                        map.next_value::<Value>()?
+                    };
+                    metadata.insert(key, value);
+                }
+                Ok(MetadataMap(Value::Object(metadata)))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+
+/// `metadata.managedFields` with each entry's `fieldsV1` as its JSON text
+/// (a string value), parsed by `managed_fields::parse` only for objects the
+/// audit judges. FieldsV1 is a tree of tiny maps, nearly half of a
+/// Deployment's bytes and most of its memory as JSON values. Anything but
+/// a list of maps is kept as the server sent it, for the audit to reject.
+struct ManagedFields(Value);
+
+impl<'de> Deserialize<'de> for ManagedFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ManagedFields, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        let value = match serde_json::from_str::<Vec<ManagedFieldsEntry>>(raw.get()) {
+            Ok(entries) => Value::Array(entries.into_iter().map(|e| e.0).collect()),
+            Err(_) => serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?,
+        };
+        Ok(ManagedFields(value))
+    }
+}
+
+struct ManagedFieldsEntry(Value);
+
+impl<'de> Deserialize<'de> for ManagedFieldsEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ManagedFieldsEntry, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ManagedFieldsEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a managedFields entry")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ManagedFieldsEntry, A::Error> {
+                let mut entry = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = if key == "fieldsV1" {
+                        let raw = map.next_value::<Box<serde_json::value::RawValue>>()?;
+                        Value::String(raw.get().to_string())
+                    } else {
+                        map.next_value::<Value>()?
+                    };
+                    entry.insert(key, value);
+                }
+                Ok(ManagedFieldsEntry(Value::Object(entry)))
             }
         }
         d.deserialize_map(Visitor)
@@ -617,6 +716,34 @@ fn encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_items_keep_field_sets_as_text_and_read_the_same() {
+        let fields = serde_json::json!({"f:data": {".": {}, "f:a": {}}});
+        let item = serde_json::json!({
+            "metadata": {"name": "c", "namespace": "n", "managedFields": [
+                {"manager": "kubectl-edit", "operation": "Update", "fieldsType": "FieldsV1",
+                 "fieldsV1": fields}]},
+            "data": {"a": "1"},
+            "status": {"x": 1}});
+        let body = serde_json::json!({"metadata": {}, "items": [item.clone(), {"metadata": 7},
+            {"metadata": {"name": "odd", "managedFields": "nope"}}]});
+        let page: Page = serde_json::from_slice(body.to_string().as_bytes()).unwrap();
+        let read = &page.items[0];
+        assert_eq!(
+            read["metadata"]["managedFields"][0]["fieldsV1"],
+            Value::String(fields.to_string())
+        );
+        assert_eq!(read["data"], item["data"]);
+        assert!(read.get("status").is_none());
+        assert_eq!(
+            crate::managed_fields::parse(read).unwrap(),
+            crate::managed_fields::parse(&item).unwrap()
+        );
+        // What is not a list of maps stays as sent, for the audit to judge.
+        assert_eq!(page.items[1]["metadata"], 7);
+        assert_eq!(page.items[2]["metadata"]["managedFields"], "nope");
+    }
 
     #[test]
     fn tls_failures_say_whose_certificate_was_refused() {
