@@ -60,6 +60,22 @@ fn string(text: &str) -> Resolved {
     Resolved::Value(Value::String(text.to_string()))
 }
 
+/// Only digits, a dot, an exponent and signs: what the float patterns can
+/// match (checked first, so that they are built only when needed).
+fn float_chars(text: &str) -> bool {
+    text.bytes().all(float_chars_byte)
+}
+
+fn float_chars_byte(b: u8) -> bool {
+    matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+}
+
+/// `2006-`: how every go-yaml timestamp starts.
+fn date_first(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
+}
+
 /// go-yaml v3's `resolve` for an untagged plain scalar, then what
 /// `encoding/json` makes of the Go value (a float with an integral value is
 /// printed, and so sent, as an integer).
@@ -79,14 +95,14 @@ fn go(text: &str, timestamps: bool) -> Resolved {
         b'.' => {
             static DOT_FLOAT: LazyLock<Regex> =
                 LazyLock::new(|| Regex::new(r"^\.[0-9]+([eE][-+]?[0-9]+)?$").unwrap());
-            if DOT_FLOAT.is_match(text) {
+            if float_chars(text) && DOT_FLOAT.is_match(text) {
                 return float(text).unwrap_or_else(|| string(text));
             }
             string(text)
         }
         b'0'..=b'9' | b'+' | b'-' => {
             if timestamps
-                && first.is_ascii_digit()
+                && date_first(text)
                 && let Some(t) = timestamp(text)
             {
                 return Resolved::Value(Value::String(t));
@@ -98,7 +114,8 @@ fn go(text: &str, timestamps: bool) -> Resolved {
             static FLOAT: LazyLock<Regex> = LazyLock::new(|| {
                 Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").unwrap()
             });
-            if FLOAT.is_match(&plain)
+            if float_chars(&plain)
+                && FLOAT.is_match(&plain)
                 && let Some(f) = float(&plain)
             {
                 return f;
@@ -174,6 +191,9 @@ pub fn number(f: f64) -> Value {
 /// `2006-1-2 15:4:5.999999999`), as `encoding/json` prints a `time.Time`
 /// (RFC 3339 with the zone written, fractions without trailing zeros).
 pub fn timestamp(text: &str) -> Option<String> {
+    if !date_first(text) {
+        return None;
+    }
     static FORM: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:([Tt])|( ))([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?(Z|[-+][0-9]{2}:[0-9]{2})?)?$",
@@ -238,9 +258,6 @@ pub fn timestamp(text: &str) -> Option<String> {
 /// PyYAML's implicit resolvers (YAML 1.1), with the spec's `y`/`n` booleans
 /// that go-yaml v2 also knows.
 fn yaml11(text: &str) -> Resolved {
-    static BOOL: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$").unwrap()
-    });
     static INT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$").unwrap()
     });
@@ -256,12 +273,62 @@ fn yaml11(text: &str) -> Resolved {
         "<<" => return string("!!merge <<"),
         _ => {}
     }
-    if BOOL.is_match(text) {
+    if matches!(
+        text,
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
+    ) {
         let yes = matches!(
             text.to_ascii_lowercase().as_str(),
             "y" | "yes" | "true" | "on"
         );
         return Resolved::Value(Value::Bool(yes));
+    }
+    // Each form below starts with a sign, a digit or a dot and holds only
+    // these characters: the patterns are built (a cost at every start) only
+    // for text that could match one.
+    let numeric = matches!(text.as_bytes()[0], b'0'..=b'9' | b'+' | b'-' | b'.')
+        && text.bytes().all(|b| {
+            b.is_ascii_hexdigit()
+                || matches!(
+                    b,
+                    b'x' | b'i'
+                        | b'n'
+                        | b'N'
+                        | b'I'
+                        | b'T'
+                        | b't'
+                        | b'Z'
+                        | b'_'
+                        | b':'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b' '
+                        | b'\t'
+                )
+        });
+    if !numeric {
+        return string(text);
     }
     if INT.is_match(text) {
         return yaml11_int(&text.replace('_', "")).unwrap_or_else(|| string(text));
@@ -337,6 +404,13 @@ fn sexagesimal(s: &str) -> Option<f64> {
 /// Whether a string written plain would be read as something else (or
 /// refused) by kubectl, kustomize, or a YAML 1.1 reader.
 pub fn misread(text: &str) -> bool {
+    // Nulls, booleans, numbers, timestamps, `=` and `<<` all start with one
+    // of these in every reader; any other text reads as itself.
+    match text.as_bytes().first() {
+        None => return true,
+        Some(b) if !b"0123456789+-.~=<yYnNtTfFoO".contains(b) => return false,
+        _ => {}
+    }
     let is_text = |r: Resolved| matches!(r, Resolved::Value(Value::String(s)) if s == text);
     !is_text(go(text, true))
         || !is_text(go(text, false))
@@ -347,7 +421,8 @@ pub fn misread(text: &str) -> bool {
             static LOOSE: LazyLock<Regex> = LazyLock::new(|| {
                 Regex::new(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9_]+)?$|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}").unwrap()
             });
-            LOOSE.is_match(text)
+            (date_first(text) || text.bytes().all(|b| b == b'_' || float_chars_byte(b)))
+                && LOOSE.is_match(text)
         }
 }
 
@@ -461,6 +536,24 @@ mod tests {
         assert_eq!(v("0o17"), json!("0o17"));
         assert_eq!(v("2026-01-01"), json!("!!timestamp 2026-01-01"));
         assert_eq!(v("="), json!("!!value ="));
+        // Every form the patterns know, past the checks that spare building them.
+        assert_eq!(v(".NaN"), json!("not json .NaN"));
+        assert_eq!(v("-.Inf"), json!("not json -.Inf"));
+        assert_eq!(v("0x_1f"), json!(31));
+        assert_eq!(v("0b1_0"), json!(2));
+        assert_eq!(v("-1_0:30"), json!(-630));
+        assert_eq!(v("+1_000.5e+3"), json!(1000500.0));
+        assert_eq!(
+            v("2001-12-14t21:59:43.10-05:00"),
+            json!("!!timestamp 2001-12-14t21:59:43.10-05:00")
+        );
+        assert_eq!(
+            v("2001-12-14 \t21:59:43.10 \tZ"),
+            json!("!!timestamp 2001-12-14 \t21:59:43.10 \tZ")
+        );
+        assert_eq!(v("1.0.0-x"), json!("1.0.0-x"));
+        assert_eq!(v("Yes"), json!(true));
+        assert_eq!(v("yES"), json!("yES"));
     }
 
     #[test]
