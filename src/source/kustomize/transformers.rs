@@ -264,29 +264,43 @@ pub struct ImageRule {
     new_name: String,
     new_tag: String,
     digest: String,
-    matcher: Option<regex::Regex>,
+    /// The name's pattern, built only when the name is more than plain
+    /// characters (building one costs more than most renders' matching).
+    matcher: std::sync::OnceLock<Option<regex::Regex>>,
 }
 
 impl ImageRule {
     pub fn parse(v: &Value) -> Result<ImageRule> {
         let s = |k: &str| v.get(k).and_then(scalar_string).unwrap_or_default();
-        let name = s("name");
-        // kustomize matches the name as a regular expression, unescaped.
-        let matcher = regex::Regex::new(&format!("^{name}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?$")).ok();
         Ok(ImageRule {
-            name,
+            name: s("name"),
             new_name: s("newName"),
             new_tag: s("newTag"),
             digest: s("digest"),
-            matcher,
+            matcher: std::sync::OnceLock::new(),
         })
     }
 
     /// The new image for `image`, if this rule matches it.
     pub fn apply(&self, image: &str) -> Option<String> {
-        let matched = match &self.matcher {
-            Some(re) => re.is_match(image),
-            None => plain_name_matches(&self.name, image),
+        // kustomize matches the name as a regular expression, unescaped. A
+        // name of letters, digits and `/:@_-` (and `.`, any character) over
+        // an ASCII image is matched without building it.
+        let plain = self
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"./:@_-".contains(&b));
+        let matched = if plain && image.is_ascii() {
+            plain_name_matches(&self.name, image)
+        } else {
+            let pattern = format!("^{}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?$", self.name);
+            match self
+                .matcher
+                .get_or_init(|| regex::Regex::new(&pattern).ok())
+            {
+                Some(re) => re.is_match(image),
+                None => plain_name_matches(&self.name, image),
+            }
         };
         if !matched {
             return None;
@@ -322,7 +336,12 @@ impl ImageRule {
 /// characters, where `.` still matches any character.
 fn plain_name_matches(name: &str, image: &str) -> bool {
     let (n, i) = (name.as_bytes(), image.as_bytes());
-    if i.len() < n.len() || !n.iter().zip(i).all(|(a, b)| *a == b'.' || a == b) {
+    if i.len() < n.len()
+        || !n
+            .iter()
+            .zip(i)
+            .all(|(a, b)| (*a == b'.' && *b != b'\n') || a == b)
+    {
         return false;
     }
     let mut rest = &image[n.len()..];
@@ -527,5 +546,38 @@ mod tests {
         )
         .unwrap();
         assert_eq!(digest.apply("app:1").unwrap(), "mirror/app@sha256:d");
+    }
+
+    #[test]
+    fn plain_names_match_as_their_pattern_would() {
+        for name in [
+            "registry.example.com/app",
+            "app",
+            "a.b",
+            "host:5000/x_y-z",
+            "a@b",
+        ] {
+            let re =
+                regex::Regex::new(&format!("^{name}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?$")).unwrap();
+            for image in [
+                name.to_string(),
+                format!("{name}:v1.2_{{x}}-3"),
+                format!("{name}@sha256"),
+                format!("{name}@sha256:abc"),
+                format!("{name}:v1@sha256:abc"),
+                format!("{name}-x:v1"),
+                format!("{name}:"),
+                format!("{name}:a/b"),
+                name.replace('.', "X"),
+                name.replace('.', "\n"),
+                format!("x{name}"),
+            ] {
+                assert_eq!(
+                    plain_name_matches(name, &image),
+                    re.is_match(&image),
+                    "{name} against {image:?}"
+                );
+            }
+        }
     }
 }
