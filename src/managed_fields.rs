@@ -59,11 +59,18 @@ pub fn parse(object: &Value) -> Result<Vec<FieldManager>, ManagedFieldsError> {
     let Some(entries) = object.get("metadata").and_then(|m| m.get("managedFields")) else {
         return Ok(Vec::new());
     };
-    let Some(entries) = entries.as_array() else {
-        return Err(ManagedFieldsError {
-            index: 0,
-            problem: "managedFields is not a list".into(),
-        });
+    // As the cluster fetch keeps them: the list's JSON text.
+    let read;
+    let entries = match entries {
+        Value::Array(entries) => entries,
+        Value::String(text) => match entries_from_text(text) {
+            Some(entries) => {
+                read = entries;
+                &read
+            }
+            None => return Err(not_a_list()),
+        },
+        _ => return Err(not_a_list()),
     };
     entries
         .iter()
@@ -92,6 +99,56 @@ pub fn parse(object: &Value) -> Result<Vec<FieldManager>, ManagedFieldsError> {
             })
         })
         .collect()
+}
+
+fn not_a_list() -> ManagedFieldsError {
+    ManagedFieldsError {
+        index: 0,
+        problem: "managedFields is not a list".into(),
+    }
+}
+
+/// The entries of managedFields kept as JSON text, each `fieldsV1` tree left
+/// as its text (see [`parse_text`]); `None` unless the text is a list of maps.
+fn entries_from_text(text: &str) -> Option<Vec<Value>> {
+    serde_json::from_str::<Vec<TextEntry>>(text)
+        .ok()
+        .map(|entries| entries.into_iter().map(|e| e.0).collect())
+}
+
+/// One managedFields entry read from JSON, its `fieldsV1` tree kept as the
+/// tree's JSON text (a string value): FieldsV1 is a tree of tiny maps, most
+/// of a live object's memory as JSON values, and only the objects the audit
+/// judges need it read (by [`parse_text`]).
+struct TextEntry(Value);
+
+impl<'de> serde::Deserialize<'de> for TextEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TextEntry, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TextEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a managedFields entry")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TextEntry, A::Error> {
+                let mut entry = Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = if key == "fieldsV1" {
+                        let raw = map.next_value::<Box<serde_json::value::RawValue>>()?;
+                        Value::String(raw.get().to_string())
+                    } else {
+                        map.next_value::<Value>()?
+                    };
+                    entry.insert(key, value);
+                }
+                Ok(TextEntry(Value::Object(entry)))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
 fn parse_set(value: &Value, depth: usize) -> Result<FieldSet, String> {
@@ -488,5 +545,35 @@ mod tests {
         assert!(parse(&bad).unwrap_err().to_string().contains("no manager"));
         let bad = json!({"metadata": {"managedFields": "nope"}});
         assert!(parse(&bad).is_err());
+    }
+
+    #[test]
+    fn a_list_kept_as_json_text_reads_as_the_list() {
+        let list = json!([
+            {"manager": "kubectl-set", "operation": "Update", "time": "2026-01-02T03:04:05Z",
+             "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {}}}},
+            {"manager": "kube-controller-manager", "operation": "Update", "subresource": "status",
+             "fieldsV1": {"f:status": {"f:replicas": {}}}}]);
+        let object = |managed: Value| json!({"metadata": {"managedFields": managed}});
+        let as_text = parse(&object(Value::String(list.to_string()))).unwrap();
+        assert_eq!(as_text, parse(&object(list.clone())).unwrap());
+        assert_eq!(as_text.len(), 2);
+        assert_eq!(as_text[1].subresource.as_deref(), Some("status"));
+        // The entry at fault is named as it would be in the list itself.
+        let mut bad = list;
+        bad[1]["fieldsV1"] = json!({"x:y": {}});
+        assert_eq!(
+            parse(&object(Value::String(bad.to_string())))
+                .unwrap_err()
+                .to_string(),
+            "managedFields entry 1: unknown fieldsV1 element x:y"
+        );
+        for not_a_list in ["{\"manager\": \"a\"}", "[1]", "[{\"manager\": "] {
+            assert_eq!(
+                parse(&object(json!(not_a_list))).unwrap_err().to_string(),
+                "managedFields entry 0: managedFields is not a list",
+                "{not_a_list}"
+            );
+        }
     }
 }

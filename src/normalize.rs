@@ -19,11 +19,11 @@ const RUNTIME_METADATA: &[&str] = &[
     "deletionGracePeriodSeconds",
 ];
 
+/// `kubectl apply`'s copy of what it applied (client-side).
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
 /// Annotations tools write for their own bookkeeping.
-const RUNTIME_ANNOTATIONS: &[&str] = &[
-    "kubectl.kubernetes.io/last-applied-configuration",
-    "deployment.kubernetes.io/revision",
-];
+const RUNTIME_ANNOTATIONS: &[&str] = &[LAST_APPLIED, "deployment.kubernetes.io/revision"];
 
 /// A live object without what Kubernetes owns. managedFields are read
 /// before this, for attribution.

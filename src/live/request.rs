@@ -556,6 +556,8 @@ impl<'de> Deserialize<'de> for MetadataMap {
                 while let Some(key) = map.next_key::<String>()? {
                     let value = if key == "managedFields" {
                         map.next_value::<ManagedFields>()?.0
+                    } else if key == "annotations" {
+                        map.next_value::<Annotations>()?.0
                     } else {
                         map.next_value::<Value>()?
                     };
@@ -568,49 +570,79 @@ impl<'de> Deserialize<'de> for MetadataMap {
     }
 }
 
-/// `metadata.managedFields` with each entry's `fieldsV1` as its JSON text
-/// (a string value), parsed by `managed_fields::parse` only for objects the
-/// audit judges. FieldsV1 is a tree of tiny maps, nearly half of a
-/// Deployment's bytes and most of its memory as JSON values. Anything but
-/// a list of maps is kept as the server sent it, for the audit to reject.
+/// `metadata.annotations` without `kubectl.kubernetes.io/last-applied-configuration`,
+/// skipped as it is read: `kubectl apply` (client-side) keeps a whole copy of
+/// the object there, as large as the rest of it, and the audit never reads it
+/// (normalize drops it).
+struct Annotations(Value);
+
+impl<'de> Deserialize<'de> for Annotations {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Annotations, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Annotations;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("annotations")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Annotations, A::Error> {
+                let mut annotations = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == crate::normalize::LAST_APPLIED {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    } else {
+                        annotations.insert(key, map.next_value()?);
+                    }
+                }
+                Ok(Annotations(Value::Object(annotations)))
+            }
+        }
+        // Anything but a map fails here: `Metadata` then reads the whole
+        // metadata as sent, for the audit to judge.
+        d.deserialize_map(Visitor)
+    }
+}
+
+/// `metadata.managedFields` kept as the list's JSON text (a string value),
+/// read by `managed_fields::parse` only for objects the audit judges: the
+/// entries' FieldsV1 trees of tiny maps are nearly half of a Deployment's
+/// bytes and most of its memory as JSON values. Anything but a list of maps
+/// is kept as the server sent it, for the audit to reject.
 struct ManagedFields(Value);
 
 impl<'de> Deserialize<'de> for ManagedFields {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ManagedFields, D::Error> {
         let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-        let value = match serde_json::from_str::<Vec<ManagedFieldsEntry>>(raw.get()) {
-            Ok(entries) => Value::Array(entries.into_iter().map(|e| e.0).collect()),
+        let value = match serde_json::from_str::<Vec<AnyMap>>(raw.get()) {
+            Ok(_) => Value::String(raw.get().to_string()),
             Err(_) => serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?,
         };
         Ok(ManagedFields(value))
     }
 }
 
-struct ManagedFieldsEntry(Value);
+/// A JSON map, its content skipped: only its shape is checked.
+struct AnyMap;
 
-impl<'de> Deserialize<'de> for ManagedFieldsEntry {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ManagedFieldsEntry, D::Error> {
+impl<'de> Deserialize<'de> for AnyMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AnyMap, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ManagedFieldsEntry;
+            type Value = AnyMap;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a managedFields entry")
+                f.write_str("a map")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ManagedFieldsEntry, A::Error> {
-                let mut entry = serde_json::Map::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    let value = if key == "fieldsV1" {
-                        let raw = map.next_value::<Box<serde_json::value::RawValue>>()?;
-                        Value::String(raw.get().to_string())
-                    } else {
-                        map.next_value::<Value>()?
-                    };
-                    entry.insert(key, value);
-                }
-                Ok(ManagedFieldsEntry(Value::Object(entry)))
+            ) -> Result<AnyMap, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(AnyMap)
             }
         }
         d.deserialize_map(Visitor)
@@ -718,23 +750,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn list_items_keep_field_sets_as_text_and_read_the_same() {
+    fn list_items_keep_managed_fields_as_text_and_read_the_same() {
         let fields = serde_json::json!({"f:data": {".": {}, "f:a": {}}});
         let item = serde_json::json!({
-            "metadata": {"name": "c", "namespace": "n", "managedFields": [
+            "metadata": {"name": "c", "namespace": "n",
+                "annotations": {"team": "a", crate::normalize::LAST_APPLIED: "{\"data\":{}}"},
+                "managedFields": [
                 {"manager": "kubectl-edit", "operation": "Update", "fieldsType": "FieldsV1",
                  "fieldsV1": fields}]},
             "data": {"a": "1"},
             "status": {"x": 1}});
         let body = serde_json::json!({"metadata": {}, "items": [item.clone(), {"metadata": 7},
-            {"metadata": {"name": "odd", "managedFields": "nope"}}]});
+            {"metadata": {"name": "odd", "managedFields": "nope"}},
+            {"metadata": {"name": "odder", "annotations": ["x"], "managedFields": []}}]});
         let page: Page = serde_json::from_slice(body.to_string().as_bytes()).unwrap();
         let read = &page.items[0];
         assert_eq!(
-            read["metadata"]["managedFields"][0]["fieldsV1"],
-            Value::String(fields.to_string())
+            read["metadata"]["managedFields"],
+            Value::String(item["metadata"]["managedFields"].to_string())
         );
         assert_eq!(read["data"], item["data"]);
+        // kubectl's copy of what it applied is never read: not kept.
+        assert_eq!(
+            read["metadata"]["annotations"],
+            serde_json::json!({"team": "a"})
+        );
+        assert_eq!(
+            crate::normalize::live(read),
+            crate::normalize::live(&item),
+            "the audit sees the same object"
+        );
         assert!(read.get("status").is_none());
         assert_eq!(
             crate::managed_fields::parse(read).unwrap(),
@@ -743,6 +788,11 @@ mod tests {
         // What is not a list of maps stays as sent, for the audit to judge.
         assert_eq!(page.items[1]["metadata"], 7);
         assert_eq!(page.items[2]["metadata"]["managedFields"], "nope");
+        assert!(crate::managed_fields::parse(&page.items[2]).is_err());
+        assert_eq!(
+            page.items[3]["metadata"]["annotations"],
+            serde_json::json!(["x"])
+        );
     }
 
     #[test]
