@@ -238,15 +238,14 @@ pub fn audit(
     }
 
     let autoscaled = autoscaled_targets(&objects, &live_by_identity);
-    let desired_identities: HashSet<Identity> =
-        objects.iter().map(|o| o.object_ref().identity()).collect();
+    let desired_identities: HashSet<Identity> = owners.iter().map(ObjectRef::identity).collect();
 
     let mut findings = Vec::new();
     let mut subjects: HashMap<Identity, Subject> = HashMap::new();
     let mut unmanaged = Vec::new();
     let mut tracking: BTreeSet<Tracking> = BTreeSet::new();
-    for object in &objects {
-        let r = object.object_ref();
+    for (object, r) in objects.iter().zip(&owners) {
+        let r = r.clone();
         if let Some(reason) = unread_reason(&unread, &r) {
             unchecked.push(Unchecked { object: r, reason });
             continue;
@@ -343,7 +342,7 @@ pub fn audit(
     }
 
     let generated = audit_children(
-        &objects,
+        &owners,
         &live_by_identity,
         &desired_identities,
         &mut apps,
@@ -536,7 +535,7 @@ struct Generated {
 /// Fields a person wrote on the live children of desired objects (each
 /// finding names its desired owner, and the child belongs to the owner's app).
 fn audit_children(
-    objects: &[DesiredObject],
+    objects: &[ObjectRef],
     live_by_identity: &HashMap<Identity, Vec<Rc<Value>>>,
     desired_identities: &HashSet<Identity>,
     apps: &mut HashMap<Identity, AppRef>,
@@ -544,8 +543,8 @@ fn audit_children(
 ) -> Generated {
     let owners: Vec<(ObjectRef, &Value)> = objects
         .iter()
-        .filter_map(|o| {
-            let r = o.object_ref();
+        .filter_map(|r| {
+            let r = r.clone();
             let twin = live_by_identity.get(&r.identity())?.first()?;
             Some((r, &**twin))
         })

@@ -96,6 +96,8 @@ pub fn find<'a>(
         .collect();
     let mut pending: Vec<(&Rc<Value>, Identity, Identity)> = live
         .filter_map(|o| {
+            // Most live objects have no controller: asked first, it is cheap.
+            controller_ref(o)?;
             let r = ObjectRef::from_value(o)?;
             let by = controller_of(o, &r)?;
             (!desired.contains(&r.identity())).then(|| (o, r.identity(), by))
@@ -126,10 +128,7 @@ pub fn find<'a>(
             break;
         }
     }
-    children.sort_by(|a, b| {
-        let key = |c: &Child| ObjectRef::from_value(&c.object);
-        key(a).cmp(&key(b))
-    });
+    children.sort_by_cached_key(|c| ObjectRef::from_value(&c.object));
     children
 }
 
