@@ -5,7 +5,7 @@
 use crate::children;
 use crate::classify::{self, LiveContext, OwnedAdditions, Policy};
 use crate::compare;
-use crate::live::{LiveQuery, LiveSource, Scope, TypeQuery, UnreadType};
+use crate::live::{LiveObject, LiveQuery, LiveSource, Scope, TypeQuery, UnreadType};
 use crate::managed_fields::{self, FieldManager};
 use crate::model::{
     AppRef, Category, Change, Finding, Identity, IgnoredFinding, ObjectRef, Report, TrackingGroup,
@@ -18,7 +18,6 @@ use crate::source::{self, DesiredObject};
 use anyhow::Result;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::rc::Rc;
 
 /// Labels (and the namespace label paired with them) by which GitOps tools
 /// track what they deployed.
@@ -73,7 +72,7 @@ const SCALABLE: &[(&str, &str)] = &[
 #[derive(Default)]
 struct Subject {
     labels: Map<String, Value>,
-    live: Option<Rc<Value>>,
+    live: Option<LiveObject>,
 }
 
 /// Runs the audit of `desired` against `live`.
@@ -225,15 +224,15 @@ pub fn audit(
         .collect();
 
     // Shared, not copied: a live object is held once whether it is compared,
-    // matched by rules or reported as an orphan (10,000 objects are hundreds
-    // of MB as JSON values).
-    let mut live_by_identity: HashMap<Identity, Vec<Rc<Value>>> = HashMap::new();
+    // matched by rules or reported as an orphan, and read whole only where
+    // it is compared or a rule reads it (see `LiveObject`).
+    let mut live_by_identity: HashMap<Identity, Vec<LiveObject>> = HashMap::new();
     for object in state.objects {
-        if let Some(r) = ObjectRef::from_value(&object) {
+        if let Some(r) = ObjectRef::from_value(object.head()) {
             live_by_identity
                 .entry(r.identity())
                 .or_default()
-                .push(Rc::new(object));
+                .push(object);
         }
     }
 
@@ -262,17 +261,17 @@ pub fn audit(
             Subject {
                 labels: twins
                     .and_then(|t| t.first())
-                    .map(|t| labels(t))
+                    .map(|t| labels(t.head()))
                     .unwrap_or_else(|| labels(&object.value)),
                 live: twins.and_then(|t| t.first()).cloned(),
             },
         );
         let flux_off = std::iter::once(&object.value)
-            .chain(twins.into_iter().flatten().map(|t| &**t))
+            .chain(twins.into_iter().flatten().map(LiveObject::head))
             .find_map(flux_unmanaged);
         if let Some(reason) = flux_off {
             if let Some(twin) = twins.and_then(|t| t.first()) {
-                collect_tracking(twin, &mut tracking);
+                collect_tracking(twin.head(), &mut tracking);
             }
             unmanaged.push(Unchecked { object: r, reason });
             continue;
@@ -295,19 +294,19 @@ pub fn audit(
         let Some(twin) = twins
             .into_iter()
             .flatten()
-            .find(|t| t["apiVersion"] == r.api_version.as_str())
+            .find(|t| t.head()["apiVersion"] == r.api_version.as_str())
         else {
             unchecked.push(Unchecked {
                 reason: format!(
                     "the live object is read as {}, Git declares {}; not compared across versions",
-                    twin["apiVersion"].as_str().unwrap_or("?"),
+                    twin.head()["apiVersion"].as_str().unwrap_or("?"),
                     r.api_version
                 ),
                 object: r,
             });
             continue;
         };
-        let managers = match managed_fields::parse(twin) {
+        let managers = match managed_fields::parse(twin.head()) {
             Ok(m) => m,
             Err(e) => {
                 unchecked.push(Unchecked {
@@ -317,7 +316,15 @@ pub fn audit(
                 continue;
             }
         };
-        collect_tracking(twin, &mut tracking);
+        collect_tracking(twin.head(), &mut tracking);
+        let twin = match twin.value() {
+            Ok(whole) => whole,
+            Err(reason) => {
+                unchecked.push(Unchecked { object: r, reason });
+                continue;
+            }
+        };
+        let twin = &twin;
         let ctx = LiveContext {
             object: &r,
             live: twin,
@@ -358,7 +365,8 @@ pub fn audit(
     unchecked.extend(blind);
 
     // Orphans: live objects in scope that Git does not declare.
-    let in_scope = |o: &Value| {
+    let in_scope = |o: &LiveObject| {
+        let o = o.head();
         let namespace = o["metadata"]["namespace"].as_str();
         namespace.is_some()
             && options
@@ -370,13 +378,13 @@ pub fn audit(
                 .as_ref()
                 .is_none_or(|s| s.matches_object(o))
     };
-    let mut candidates: Vec<Rc<Value>> = live_by_identity
+    let mut candidates: Vec<LiveObject> = live_by_identity
         .values()
         .flatten()
         .filter(|o| in_scope(o))
         .filter(|o| {
-            let kind = o["kind"].as_str().unwrap_or_default().to_string();
-            let group = group_of(o["apiVersion"].as_str().unwrap_or_default()).to_string();
+            let kind = o.head()["kind"].as_str().unwrap_or_default().to_string();
+            let group = group_of(o.head()["apiVersion"].as_str().unwrap_or_default()).to_string();
             desired_kinds.contains(&(group, kind))
         })
         .cloned()
@@ -398,10 +406,9 @@ pub fn audit(
                 .objects
                 .into_iter()
                 .filter(|o| match namespace_label {
-                    Some((key, ns)) => o["metadata"]["labels"][key].as_str() == Some(ns),
+                    Some((key, ns)) => o.head()["metadata"]["labels"][key].as_str() == Some(ns),
                     None => true,
-                })
-                .map(Rc::new),
+                }),
         );
     }
     let mut seen = HashSet::new();
@@ -412,14 +419,15 @@ pub fn audit(
     let mut tracking_groups = HashMap::new();
     let mut orphans: Vec<Finding> = candidates
         .into_iter()
-        .filter_map(|o| {
-            let r = ObjectRef::from_value(&o)?;
+        .filter_map(|live| {
+            let o = live.head();
+            let r = ObjectRef::from_value(o)?;
             let identity = r.identity();
             if desired_identities.contains(&identity) || !seen.insert(identity.clone()) {
                 return None;
             }
             // Another app of the repository deploys it: not an orphan of this audit.
-            let app = match options.apps.tracked_by(&o) {
+            let app = match options.apps.tracked_by(o) {
                 Some(app) if !options.apps.is_audited(&app) => return None,
                 Some(app) => Some(app),
                 None => r
@@ -434,13 +442,13 @@ pub fn audit(
             match app {
                 Some(app) => orphan_apps.push((identity.clone(), app)),
                 None => {
-                    if let Some(group) = shared_tracking(&o, &tracking) {
+                    if let Some(group) = shared_tracking(o, &tracking) {
                         tracking_groups.insert(identity.clone(), group);
                     }
                 }
             }
             let finding = if stripped {
-                match orphan_without_managed_fields(&o, r, &tracking) {
+                match orphan_without_managed_fields(o, r, &tracking) {
                     Ok(finding) => finding?,
                     Err(not_judged) => {
                         unjudged.push(not_judged);
@@ -448,8 +456,8 @@ pub fn audit(
                     }
                 }
             } else {
-                let managers = managed_fields::parse(&o).unwrap_or_default();
-                orphan(&o, r, &managers, &options.policy)?
+                let managers = managed_fields::parse(o).unwrap_or_default();
+                orphan(o, r, &managers, &options.policy)?
             };
             subjects.insert(
                 finding.object.identity(),
@@ -458,7 +466,7 @@ pub fn audit(
                         .as_object()
                         .cloned()
                         .unwrap_or_default(),
-                    live: Some(o),
+                    live: Some(live.clone()),
                 },
             );
             Some(finding)
@@ -536,7 +544,7 @@ struct Generated {
 /// finding names its desired owner, and the child belongs to the owner's app).
 fn audit_children(
     objects: &[ObjectRef],
-    live_by_identity: &HashMap<Identity, Vec<Rc<Value>>>,
+    live_by_identity: &HashMap<Identity, Vec<LiveObject>>,
     desired_identities: &HashSet<Identity>,
     apps: &mut HashMap<Identity, AppRef>,
     subjects: &mut HashMap<Identity, Subject>,
@@ -546,7 +554,7 @@ fn audit_children(
         .filter_map(|r| {
             let r = r.clone();
             let twin = live_by_identity.get(&r.identity())?.first()?;
-            Some((r, &**twin))
+            Some((r, twin.head()))
         })
         .collect();
     let found = children::find(
@@ -556,10 +564,17 @@ fn audit_children(
     );
     let mut out = Generated::default();
     for child in found {
-        let Some(r) = ObjectRef::from_value(&child.object) else {
+        let Some(r) = ObjectRef::from_value(child.object.head()) else {
             continue;
         };
-        match children::findings(&child) {
+        let whole = match child.object.value() {
+            Ok(whole) => whole,
+            Err(reason) => {
+                out.unchecked.push(Unchecked { object: r, reason });
+                continue;
+            }
+        };
+        match children::findings(&child, &whole) {
             Ok(findings) if findings.is_empty() => continue,
             Ok(findings) => out.findings.extend(findings),
             Err(e) => {
@@ -579,7 +594,7 @@ fn audit_children(
         subjects.insert(
             r.identity(),
             Subject {
-                labels: child.object["metadata"]["labels"]
+                labels: child.object.head()["metadata"]["labels"]
                     .as_object()
                     .cloned()
                     .unwrap_or_default(),
@@ -758,7 +773,7 @@ fn confirm_missing(
     let found: HashSet<Identity> = state
         .objects
         .iter()
-        .filter_map(ObjectRef::from_value)
+        .filter_map(|o| ObjectRef::from_value(o.head()))
         .map(|r| r.identity())
         .collect();
     let not_found: Vec<ObjectRef> = objects
@@ -789,12 +804,9 @@ fn confirm_missing(
         selector: None,
     })?;
     let wanted: HashSet<Identity> = not_found.iter().map(ObjectRef::identity).collect();
-    state.objects.extend(
-        again
-            .objects
-            .into_iter()
-            .filter(|o| ObjectRef::from_value(o).is_some_and(|r| wanted.contains(&r.identity()))),
-    );
+    state.objects.extend(again.objects.into_iter().filter(|o| {
+        ObjectRef::from_value(o.head()).is_some_and(|r| wanted.contains(&r.identity()))
+    }));
     for u in again.unread {
         if !state.unread.contains(&u) {
             state.unread.push(u);
@@ -844,9 +856,15 @@ fn apply_rules(
     let mut ignored = Vec::new();
     let mut delegated = 0;
     let no_labels = Map::new();
+    // Each subject's live object read whole once, for all its findings.
+    let mut documents: HashMap<Identity, Option<Value>> = HashMap::new();
     for mut finding in findings {
-        let subject = subjects.get(&finding.object.identity());
-        let live = subject.and_then(|s| s.live.as_deref());
+        let identity = finding.object.identity();
+        let subject = subjects.get(&identity);
+        let live = documents
+            .entry(identity)
+            .or_insert_with(|| subject?.live.as_ref()?.value().ok())
+            .as_ref();
         let path = finding
             .path
             .as_deref()
@@ -918,16 +936,23 @@ fn unread_reason(unread: &[UnreadType], object: &ObjectRef) -> Option<String> {
 /// Objects whose `spec.replicas` a HorizontalPodAutoscaler (from Git or live) sets.
 fn autoscaled_targets(
     desired: &[DesiredObject],
-    live: &HashMap<Identity, Vec<Rc<Value>>>,
+    live: &HashMap<Identity, Vec<LiveObject>>,
 ) -> HashSet<Identity> {
+    let is_hpa = |o: &Value| {
+        o["kind"] == "HorizontalPodAutoscaler"
+            && group_of(o["apiVersion"].as_str().unwrap_or_default()) == "autoscaling"
+    };
+    let live_hpas: Vec<Value> = live
+        .values()
+        .flatten()
+        .filter(|o| is_hpa(o.head()))
+        .filter_map(|o| o.value().ok())
+        .collect();
     let hpas = desired
         .iter()
         .map(|o| &o.value)
-        .chain(live.values().flatten().map(|o| &**o))
-        .filter(|o| {
-            o["kind"] == "HorizontalPodAutoscaler"
-                && group_of(o["apiVersion"].as_str().unwrap_or_default()) == "autoscaling"
-        });
+        .chain(&live_hpas)
+        .filter(|o| is_hpa(o));
     hpas.filter_map(|hpa| {
         let target = hpa["spec"].get("scaleTargetRef")?;
         Some(Identity {

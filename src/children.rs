@@ -6,7 +6,7 @@
 
 use crate::classify::{is_image, is_person, is_secret_data};
 use crate::defaults;
-use crate::live::TypeQuery;
+use crate::live::{LiveObject, TypeQuery};
 use crate::managed_fields::{self, FieldManager, FieldSet, ManagedFieldsError, PathElement};
 use crate::model::{Category, Change, Finding, Identity, ObjectRef, group_of};
 use crate::normalize;
@@ -14,7 +14,6 @@ use crate::path::FieldPath;
 use crate::schema;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::rc::Rc;
 
 /// The types each generator's controller writes children of: (owner group,
 /// owner kind, child apiVersion, child kind). Listed only when Git declares
@@ -74,7 +73,7 @@ pub fn queries<'a>(desired: impl Iterator<Item = &'a ObjectRef>) -> Vec<TypeQuer
 /// A live object Git does not declare, owned by a desired object.
 #[derive(Debug, Clone)]
 pub struct Child {
-    pub object: Rc<Value>,
+    pub object: LiveObject,
     /// The desired object at the top of the ownership chain.
     pub owner: ObjectRef,
 }
@@ -86,7 +85,7 @@ pub struct Child {
 /// children.
 pub fn find<'a>(
     owners: &[(ObjectRef, &Value)],
-    live: impl Iterator<Item = &'a Rc<Value>>,
+    live: impl Iterator<Item = &'a LiveObject>,
     desired: &HashSet<Identity>,
 ) -> Vec<Child> {
     // Owner identity -> (its uid, the desired object it stands for).
@@ -94,13 +93,14 @@ pub fn find<'a>(
         .iter()
         .map(|(r, twin)| (r.identity(), (uid(twin), r.clone())))
         .collect();
-    let mut pending: Vec<(&Rc<Value>, Identity, Identity)> = live
-        .filter_map(|o| {
+    let mut pending: Vec<(&LiveObject, Identity, Identity)> = live
+        .filter_map(|live| {
+            let o = live.head();
             // Most live objects have no controller: asked first, it is cheap.
             controller_ref(o)?;
             let r = ObjectRef::from_value(o)?;
             let by = controller_of(o, &r)?;
-            (!desired.contains(&r.identity())).then(|| (o, r.identity(), by))
+            (!desired.contains(&r.identity())).then(|| (live, r.identity(), by))
         })
         .collect();
     let mut children = Vec::new();
@@ -110,16 +110,16 @@ pub fn find<'a>(
             let Some((owner_uid, owner)) = known.get(by) else {
                 return true;
             };
-            let ref_uid = controller_ref(object).and_then(|r| r["uid"].as_str());
+            let ref_uid = controller_ref(object.head()).and_then(|r| r["uid"].as_str());
             if let (Some(a), Some(b)) = (owner_uid.as_deref(), ref_uid)
                 && a != b
             {
                 return false; // owned by an earlier object of that name, gone
             }
             let owner = owner.clone();
-            known.insert(identity.clone(), (uid(object), owner.clone()));
+            known.insert(identity.clone(), (uid(object.head()), owner.clone()));
             children.push(Child {
-                object: Rc::clone(object),
+                object: (*object).clone(),
                 owner,
             });
             false
@@ -128,7 +128,7 @@ pub fn find<'a>(
             break;
         }
     }
-    children.sort_by_cached_key(|c| ObjectRef::from_value(&c.object));
+    children.sort_by_cached_key(|c| ObjectRef::from_value(c.object.head()));
     children
 }
 
@@ -157,21 +157,21 @@ fn controller_of(object: &Value, r: &ObjectRef) -> Option<Identity> {
 /// Every field of `child` that a person's manager (kubectl under any name)
 /// wrote last: one finding each, naming the desired owner. Secret data
 /// carries no value.
-pub fn findings(child: &Child) -> Result<Vec<Finding>, ManagedFieldsError> {
-    let Some(r) = ObjectRef::from_value(&child.object) else {
+pub fn findings(child: &Child, object: &Value) -> Result<Vec<Finding>, ManagedFieldsError> {
+    let Some(r) = ObjectRef::from_value(object) else {
         return Ok(Vec::new());
     };
-    let managers = managed_fields::parse(&child.object)?;
+    let managers = managed_fields::parse(object)?;
     let ownership = FieldPath::root().field("metadata").field("ownerReferences");
     if managers
         .iter()
-        .any(|m| is_person(&m.manager) && m.fields.coverage(&child.object, &ownership).owns_below)
+        .any(|m| is_person(&m.manager) && m.fields.coverage(object, &ownership).owns_below)
     {
         // Made by a person, not generated: `kubectl create job --from=cronjob/x`
         // (a manual run) writes the whole Job and its reference to the CronJob.
         return Ok(Vec::new());
     }
-    let normalized = normalize::live(&child.object);
+    let normalized = normalize::live(object);
     let mut written = Vec::new();
     for manager in managers.iter().filter(|m| is_person(&m.manager)) {
         let mut paths = Vec::new();
@@ -183,18 +183,18 @@ pub fn findings(child: &Child) -> Result<Vec<Finding>, ManagedFieldsError> {
             &mut paths,
         );
         for (path, value) in paths {
-            let (last, _) = managed_fields::owner_of_field(&managers, &child.object, &path);
+            let (last, _) = managed_fields::owner_of_field(&managers, object, &path);
             if !last.is_some_and(|m| std::ptr::eq(m, manager)) {
                 continue;
             }
             // A person's manager owns every field it first created,
             // defaults included (`kubectl create` before an owner adopted it).
-            if defaults::is_default(&child.object, &path, &value) {
+            if defaults::is_default(object, &path, &value) {
                 continue;
             }
             written.push(finding(&r, child, path, value, manager));
         }
-        for path in string_data_keys(&r, manager, &managers, &child.object) {
+        for path in string_data_keys(&r, manager, &managers, object) {
             if !written.iter().any(|f| f.path == Some(path.to_string())) {
                 written.push(finding(&r, child, path, Value::Null, manager));
             }
@@ -358,9 +358,13 @@ mod tests {
 
     fn children_of(owner: &Value, live: Vec<Value>) -> Vec<Child> {
         let r = ObjectRef::from_value(owner).unwrap();
-        let live: Vec<Rc<Value>> = live.into_iter().map(Rc::new).collect();
+        let live: Vec<LiveObject> = live.into_iter().map(LiveObject::new).collect();
         let desired = HashSet::from([r.identity()]);
         find(&[(r, owner)], live.iter(), &desired)
+    }
+
+    fn findings_of(child: &Child) -> Result<Vec<Finding>, ManagedFieldsError> {
+        findings(child, &child.object.value().unwrap())
     }
 
     fn summary(findings: &[Finding]) -> Vec<(String, Category, String, Option<Value>)> {
@@ -386,7 +390,7 @@ mod tests {
         let children = children_of(&owner, vec![secret(json!([controller_entry(), patched]))]);
         assert_eq!(children.len(), 1);
         assert_eq!(children[0].owner.kind, "SealedSecret");
-        let found = findings(&children[0]).unwrap();
+        let found = findings_of(&children[0]).unwrap();
         assert_eq!(
             summary(&found),
             vec![(
@@ -407,7 +411,7 @@ mod tests {
             "fieldsV1": {"f:stringData": {".": {}, "f:password": {}}}});
         let children = children_of(&owner, vec![secret(json!([controller_entry(), patched]))]);
         assert_eq!(
-            summary(&findings(&children[0]).unwrap()),
+            summary(&findings_of(&children[0]).unwrap()),
             vec![(
                 "data.password".into(),
                 Category::Secret,
@@ -423,7 +427,7 @@ mod tests {
             "time": "2026-11-22T10:00:00Z", "fieldsType": "FieldsV1",
             "fieldsV1": {"f:stringData": {"f:password": {}}}});
         let children = children_of(&owner, vec![secret(json!([resynced, patched]))]);
-        assert_eq!(findings(&children[0]).unwrap(), vec![]);
+        assert_eq!(findings_of(&children[0]).unwrap(), vec![]);
     }
 
     #[test]
@@ -431,7 +435,7 @@ mod tests {
         let mut entry = controller_entry();
         entry["fieldsV1"]["f:data"]["f:password"] = json!({});
         let children = children_of(&sealed_secret(), vec![secret(json!([entry]))]);
-        assert_eq!(findings(&children[0]).unwrap(), vec![]);
+        assert_eq!(findings_of(&children[0]).unwrap(), vec![]);
     }
 
     #[test]
@@ -444,7 +448,7 @@ mod tests {
             vec![secret(json!([controller_entry(), labelled]))],
         );
         assert_eq!(
-            summary(&findings(&children[0]).unwrap()),
+            summary(&findings_of(&children[0]).unwrap()),
             vec![(
                 "metadata.labels.team".into(),
                 Category::Config,
@@ -474,7 +478,7 @@ mod tests {
             "spec": {"backoffLimit": 2, "template": {"spec": {"restartPolicy": "Never"}}}});
         let children = children_of(&cron, vec![job]);
         assert_eq!(children.len(), 1);
-        assert_eq!(findings(&children[0]).unwrap(), vec![]);
+        assert_eq!(findings_of(&children[0]).unwrap(), vec![]);
     }
 
     #[test]
@@ -499,7 +503,7 @@ mod tests {
             .iter()
             .map(|c| {
                 (
-                    c.object["metadata"]["name"].as_str().unwrap(),
+                    c.object.head()["metadata"]["name"].as_str().unwrap(),
                     c.owner.name.as_str(),
                 )
             })

@@ -45,9 +45,9 @@ pub fn fetch(live: &mut dyn LiveSource, findings: &[Finding]) -> Result<HashMap<
         if let Some(object) = state
             .objects
             .into_iter()
-            .find(|v| ObjectRef::from_value(v).is_some_and(|r| r.identity() == o.identity()))
+            .find(|v| ObjectRef::from_value(v.head()).is_some_and(|r| r.identity() == o.identity()))
         {
-            out.insert(o.identity(), object);
+            out.insert(o.identity(), object.value().map_err(anyhow::Error::msg)?);
         }
     }
     Ok(out)

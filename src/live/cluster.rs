@@ -5,7 +5,7 @@
 use super::cache::DiskCache;
 use super::discovery::{Discovery, Resource};
 use super::request::{Api, CallError, Failure, Retry, TlsFailure};
-use super::{Found, LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
+use super::{Found, LiveObject, LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
 use anyhow::{Context, Result, anyhow};
 use kube::config::{InClusterError, KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
@@ -52,7 +52,7 @@ pub struct Cluster {
     /// Objects of complete LISTs the audit was not given (other namespaces
     /// of a cluster-wide LIST; every object of a cluster-scoped type), kept
     /// for the tracking-label search: no second download of the same list.
-    elsewhere: HashMap<(String, String), Vec<Value>>,
+    elsewhere: HashMap<(String, String), Vec<LiveObject>>,
 }
 
 /// One LIST to make.
@@ -69,7 +69,7 @@ struct ListTask {
 /// What one LIST gave.
 struct ListResult {
     task: ListTask,
-    outcome: Result<(Vec<Value>, Vec<Value>), CallError>,
+    outcome: Result<(Vec<LiveObject>, Vec<LiveObject>), CallError>,
 }
 
 impl Cluster {
@@ -176,8 +176,11 @@ impl Cluster {
                         let items = api.list(&path, task.selector.as_deref()).await?;
                         let mut inside = Vec::with_capacity(items.len());
                         for mut item in items {
-                            set_type(&mut item, &task.resource);
-                            let ns = item["metadata"]["namespace"].as_str().unwrap_or_default();
+                            // Items of a LIST carry no apiVersion and kind: the list's type is theirs.
+                            item.set_type(&task.resource.api_version, &task.resource.kind);
+                            let ns = item.head()["metadata"]["namespace"]
+                                .as_str()
+                                .unwrap_or_default();
                             if wanted.is_empty() || wanted.contains(ns) {
                                 inside.push(item);
                             } else {
@@ -274,17 +277,6 @@ impl Cluster {
                     .map(|r| (r, t.clone()))
             })
             .collect()
-    }
-}
-
-/// Items of a LIST carry no apiVersion and kind: the list's type is theirs.
-fn set_type(item: &mut Value, resource: &Resource) {
-    if let Some(object) = item.as_object_mut() {
-        object.insert(
-            "apiVersion".into(),
-            Value::String(resource.api_version.clone()),
-        );
-        object.insert("kind".into(), Value::String(resource.kind.clone()));
     }
 }
 
@@ -690,7 +682,7 @@ impl LiveSource for Cluster {
                 state.objects.extend(
                     elsewhere
                         .iter()
-                        .filter(|o| o["metadata"]["labels"][label].as_str() == Some(value))
+                        .filter(|o| o.head()["metadata"]["labels"][label].as_str() == Some(value))
                         .cloned(),
                 );
                 continue;

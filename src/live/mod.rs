@@ -6,12 +6,13 @@ pub mod cache;
 pub mod cluster;
 pub mod connection;
 pub mod discovery;
+pub mod object;
 pub mod request;
 pub mod snapshot;
 
 pub use crate::model::Found;
 use anyhow::Result;
-use serde_json::Value;
+pub use object::LiveObject;
 use std::collections::BTreeSet;
 
 /// How the cluster scopes a type of object.
@@ -73,7 +74,7 @@ pub struct UnreadType {
 #[derive(Debug, Clone, Default)]
 pub struct LiveState {
     /// Live objects as the API serves them, managedFields included.
-    pub objects: Vec<Value>,
+    pub objects: Vec<LiveObject>,
     pub unread: Vec<UnreadType>,
 }
 

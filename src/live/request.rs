@@ -2,10 +2,12 @@
 //! retries with backoff (429 with Retry-After, 5xx, timeouts, cut bodies),
 //! capped answer sizes, and paginated LISTs that cannot run forever.
 
+use super::object::LiveObject;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -376,7 +378,11 @@ impl Api {
     }
 
     /// Every item of a LIST, page by page. Partial lists are never returned.
-    pub async fn list(&self, path: &str, selector: Option<&str>) -> Result<Vec<Value>, CallError> {
+    pub async fn list(
+        &self,
+        path: &str,
+        selector: Option<&str>,
+    ) -> Result<Vec<LiveObject>, CallError> {
         let mut items = Vec::new();
         let mut token: Option<String> = None;
         let mut seen_tokens = std::collections::HashSet::new();
@@ -464,8 +470,8 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(path: &str, body: &[u8]) -> Re
     })
 }
 
-fn object_key(item: &Value) -> (String, String) {
-    let metadata = &item["metadata"];
+fn object_key(item: &LiveObject) -> (String, String) {
+    let metadata = &item.head()["metadata"];
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
     (text(&metadata["namespace"]), text(&metadata["name"]))
 }
@@ -476,10 +482,10 @@ struct Page {
     metadata: ListMeta,
     /// A LIST answer has `items` (null when empty, from some servers).
     #[serde(deserialize_with = "items")]
-    items: Vec<Value>,
+    items: Vec<LiveObject>,
 }
 
-fn items<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+fn items<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<LiveObject>, D::Error> {
     Ok(Option::<Vec<Item>>::deserialize(d)?
         .unwrap_or_default()
         .into_iter()
@@ -487,11 +493,15 @@ fn items<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error>
         .collect())
 }
 
-/// One object of a LIST answer without its `status`, skipped as it is
-/// read: the audit never compares what controllers report (normalize drops
-/// it), and a Deployment's status is a fifth of its bytes and more of its
-/// memory as a JSON value.
-struct Item(Value);
+/// How deep a field of a LIST item may nest: serde_json refuses a 128th
+/// level, and the answer's map, its `items` list and the item are three.
+const ITEM_FIELD_DEPTH: usize = 127 - 3;
+
+/// One object of a LIST answer, read as a [`LiveObject`]: its metadata as a
+/// JSON value, its other fields kept as the text the server sent, its
+/// `status` skipped (the audit never compares what controllers report, and
+/// a Deployment's status is a fifth of its bytes).
+struct Item(LiveObject);
 
 impl<'de> Deserialize<'de> for Item {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Item, D::Error> {
@@ -502,23 +512,73 @@ impl<'de> Deserialize<'de> for Item {
                 f.write_str("a Kubernetes object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
-                let mut object = serde_json::Map::new();
+                use serde::de::Error;
+                let mut head = serde_json::Map::new();
+                let mut rest = String::from("{");
                 while let Some(key) = map.next_key::<String>()? {
-                    if key == "status" {
-                        map.next_value::<serde::de::IgnoredAny>()?;
-                    } else if key == "metadata" {
-                        let Metadata(value) = map.next_value()?;
-                        object.insert(key, value);
-                    } else {
-                        let value = map.next_value::<Value>()?;
-                        object.insert(key, value);
+                    match key.as_str() {
+                        "status" => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                        "metadata" => {
+                            let Metadata(value) = map.next_value()?;
+                            head.insert(key, value);
+                        }
+                        "apiVersion" | "kind" => {
+                            head.insert(key, map.next_value()?);
+                        }
+                        _ => {
+                            let raw: &'de RawValue = map.next_value()?;
+                            // Kept as text, read later: the depth serde_json
+                            // would refuse is refused now, with the answer.
+                            if nesting(raw.get()) > ITEM_FIELD_DEPTH {
+                                return Err(A::Error::custom("recursion limit exceeded"));
+                            }
+                            if rest.len() > 1 {
+                                rest.push(',');
+                            }
+                            rest.push_str(&Value::String(key).to_string());
+                            rest.push(':');
+                            rest.push_str(raw.get());
+                        }
                     }
                 }
-                Ok(Item(Value::Object(object)))
+                rest.push('}');
+                Ok(Item(LiveObject::from_parts(
+                    Value::Object(head),
+                    rest.into_boxed_str(),
+                )))
             }
         }
         d.deserialize_map(Visitor)
     }
+}
+
+/// How deeply maps and lists nest in `json` (valid JSON text).
+fn nesting(json: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in json.as_bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// An object's metadata, its managedFields' `fieldsV1` trees kept as JSON
@@ -528,7 +588,7 @@ struct Metadata(Value);
 impl<'de> Deserialize<'de> for Metadata {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Metadata, D::Error> {
         // Metadata that is no map stays what it is (the audit says so).
-        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        let raw = <&RawValue>::deserialize(d)?;
         match serde_json::from_str::<MetadataMap>(raw.get()) {
             Ok(MetadataMap(value)) => Ok(Metadata(value)),
             Err(_) => Ok(Metadata(
@@ -614,7 +674,7 @@ struct ManagedFields(Value);
 
 impl<'de> Deserialize<'de> for ManagedFields {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ManagedFields, D::Error> {
-        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        let raw = <&RawValue>::deserialize(d)?;
         let value = match serde_json::from_str::<Vec<AnyMap>>(raw.get()) {
             Ok(_) => Value::String(raw.get().to_string()),
             Err(_) => serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?,
@@ -668,7 +728,7 @@ fn json_reason(e: &serde_json::Error) -> String {
     let detail = e.to_string();
     if detail.contains("recursion limit") {
         return format!(
-            "{what}: nested deeper than 128 levels (line {}, column {})",
+            "the answer is nested deeper than 128 levels (line {}, column {})",
             e.line(),
             e.column()
         );
@@ -764,7 +824,10 @@ mod tests {
             {"metadata": {"name": "odd", "managedFields": "nope"}},
             {"metadata": {"name": "odder", "annotations": ["x"], "managedFields": []}}]});
         let page: Page = serde_json::from_slice(body.to_string().as_bytes()).unwrap();
-        let read = &page.items[0];
+        // Only the head is a JSON value; the rest is read when asked for.
+        assert!(page.items[0].head().get("data").is_none());
+        let items: Vec<Value> = page.items.iter().map(|o| o.value().unwrap()).collect();
+        let read = &items[0];
         assert_eq!(
             read["metadata"]["managedFields"],
             Value::String(item["metadata"]["managedFields"].to_string())
@@ -786,11 +849,11 @@ mod tests {
             crate::managed_fields::parse(&item).unwrap()
         );
         // What is not a list of maps stays as sent, for the audit to judge.
-        assert_eq!(page.items[1]["metadata"], 7);
-        assert_eq!(page.items[2]["metadata"]["managedFields"], "nope");
-        assert!(crate::managed_fields::parse(&page.items[2]).is_err());
+        assert_eq!(items[1]["metadata"], 7);
+        assert_eq!(items[2]["metadata"]["managedFields"], "nope");
+        assert!(crate::managed_fields::parse(page.items[2].head()).is_err());
         assert_eq!(
-            page.items[3]["metadata"]["annotations"],
+            items[3]["metadata"]["annotations"],
             serde_json::json!(["x"])
         );
     }
@@ -849,6 +912,33 @@ mod tests {
             "kustomize.toolkit.fluxcd.io%2Fname%3Dapps"
         );
         assert_eq!(encode("eyJ2IjoxfQ=="), "eyJ2IjoxfQ%3D%3D");
+    }
+
+    #[test]
+    fn fields_kept_as_text_nest_no_deeper_than_serde_json_reads() {
+        let page = |depth: usize| {
+            format!(
+                r#"{{"items":[{{"metadata":{{"name":"x"}},"data":{}{}}}]}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let read = serde_json::from_str::<Page>(&page(ITEM_FIELD_DEPTH)).unwrap();
+        let value = read.items[0].value().unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&page(ITEM_FIELD_DEPTH)).unwrap()["items"][0],
+            value,
+            "as deep as serde_json reads a whole answer"
+        );
+        let e = serde_json::from_str::<Page>(&page(ITEM_FIELD_DEPTH + 1)).unwrap_err();
+        assert!(serde_json::from_str::<Value>(&page(ITEM_FIELD_DEPTH + 1)).is_err());
+        assert!(
+            json_reason(&e).contains("nested deeper than 128 levels"),
+            "{}",
+            json_reason(&e)
+        );
+        // Brackets inside strings (escaped quotes too) are no nesting.
+        assert_eq!(nesting(r#"["[[{\"]]", {"a": "}}"}]"#), 2);
     }
 
     #[test]

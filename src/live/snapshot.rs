@@ -2,7 +2,7 @@
 //! multi-document stream), managedFields kept: offline audits, incident
 //! tickets, tests.
 
-use super::{Found, LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
+use super::{Found, LiveObject, LiveQuery, LiveSource, LiveState, Scope, TypeQuery, UnreadType};
 use crate::model::{GroupKind, ObjectRef, group_of};
 use crate::yaml;
 use anyhow::{Result, bail};
@@ -71,7 +71,7 @@ pub fn builtin_scope(group: &str, kind: &str) -> Option<Scope> {
 /// A snapshot file loaded in memory.
 #[derive(Debug)]
 pub struct Snapshot {
-    objects: Vec<Value>,
+    objects: Vec<LiveObject>,
     /// Scopes declared by the snapshot's CustomResourceDefinitions.
     crd_scopes: HashMap<GroupKind, Scope>,
 }
@@ -135,7 +135,7 @@ impl Snapshot {
             })
             .collect();
         Snapshot {
-            objects,
+            objects: objects.into_iter().map(LiveObject::new).collect(),
             crd_scopes,
         }
     }
@@ -149,7 +149,7 @@ impl Snapshot {
     fn not_captured(&self, query: &TypeQuery) -> Option<UnreadType> {
         let group = group_of(&query.api_version);
         let cluster_scoped = query.cluster_scoped();
-        let captured = self.objects.iter().any(|o| {
+        let captured = self.objects.iter().map(LiveObject::head).any(|o| {
             group_of(o["apiVersion"].as_str().unwrap_or_default()) == group
                 && (o["kind"] == query.kind.as_str()
                     || o["metadata"].get("namespace").is_none() == cluster_scoped)
@@ -181,14 +181,11 @@ impl Snapshot {
 
 impl LiveSource for Snapshot {
     fn lookup(&mut self, kind: &str, namespace: &str, name: &str) -> Result<Found> {
-        let of_kind = |o: &&Value| o["apiVersion"] == "v1" && o["kind"] == kind;
-        if let Some(found) = self
-            .objects
-            .iter()
-            .filter(of_kind)
-            .find(|o| o["metadata"]["namespace"] == namespace && o["metadata"]["name"] == name)
-        {
-            return Ok(Found::Object(found.clone()));
+        let of_kind = |o: &&LiveObject| o.head()["apiVersion"] == "v1" && o.head()["kind"] == kind;
+        if let Some(found) = self.objects.iter().filter(of_kind).find(|o| {
+            o.head()["metadata"]["namespace"] == namespace && o.head()["metadata"]["name"] == name
+        }) {
+            return Ok(Found::Object(found.value().map_err(anyhow::Error::msg)?));
         }
         Ok(if self.objects.iter().any(|o| of_kind(&o)) {
             Found::Absent
@@ -207,7 +204,7 @@ impl LiveSource for Snapshot {
             && self
                 .objects
                 .iter()
-                .all(|o| o["metadata"].get("managedFields").is_none())
+                .all(|o| o.head()["metadata"].get("managedFields").is_none())
     }
 
     fn scope(&mut self, api_version: &str, kind: &str) -> Result<Scope> {
@@ -219,7 +216,7 @@ impl LiveSource for Snapshot {
             return Ok(scope);
         }
         // A custom kind without its CRD in the snapshot: its objects say.
-        let seen = self.objects.iter().find(|o| {
+        let seen = self.objects.iter().map(LiveObject::head).find(|o| {
             o["kind"] == kind && group_of(o["apiVersion"].as_str().unwrap_or_default()) == group
         });
         Ok(match seen {
@@ -239,11 +236,20 @@ impl LiveSource for Snapshot {
             .iter()
             .filter(|o| {
                 query.types.iter().any(|t| {
-                    Snapshot::matches_type(o, t)
-                        && t.covers(o["metadata"].get("namespace").and_then(Value::as_str))
+                    Snapshot::matches_type(o.head(), t)
+                        && t.covers(
+                            o.head()["metadata"]
+                                .get("namespace")
+                                .and_then(Value::as_str),
+                        )
                 })
             })
-            .filter(|o| query.selector.as_ref().is_none_or(|s| s.matches_object(o)))
+            .filter(|o| {
+                query
+                    .selector
+                    .as_ref()
+                    .is_none_or(|s| s.matches_object(o.head()))
+            })
             .cloned()
             .collect();
         Ok(LiveState { objects, unread })
@@ -253,8 +259,13 @@ impl LiveSource for Snapshot {
         let objects = self
             .objects
             .iter()
-            .filter(|o| o["metadata"]["labels"][label].as_str() == Some(value))
-            .filter(|o| query.selector.as_ref().is_none_or(|s| s.matches_object(o)))
+            .filter(|o| o.head()["metadata"]["labels"][label].as_str() == Some(value))
+            .filter(|o| {
+                query
+                    .selector
+                    .as_ref()
+                    .is_none_or(|s| s.matches_object(o.head()))
+            })
             .cloned()
             .collect();
         Ok(LiveState {
