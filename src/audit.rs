@@ -243,10 +243,13 @@ pub fn audit(
     let mut subjects: HashMap<Identity, Subject> = HashMap::new();
     let mut unmanaged = Vec::new();
     let mut tracking: BTreeSet<Tracking> = BTreeSet::new();
+    // In object order: what the first pass settles, and the objects it
+    // leaves to compare, judged after it (on every core when they are many).
+    let mut steps: Vec<Step> = Vec::new();
     for (object, r) in objects.iter().zip(&owners) {
         let r = r.clone();
         if let Some(reason) = unread_reason(&unread, &r) {
-            unchecked.push(Unchecked { object: r, reason });
+            steps.push(Step::Unchecked(Unchecked { object: r, reason }));
             continue;
         }
         let twins = live_by_identity.get(&r.identity());
@@ -277,7 +280,7 @@ pub fn audit(
             continue;
         }
         let Some(twin) = twins.and_then(|t| t.first()) else {
-            findings.push(Finding {
+            steps.push(Step::Missing(Box::new(Finding {
                 category: Category::Missing,
                 object: r.clone(),
                 path: None,
@@ -288,7 +291,7 @@ pub fn audit(
                 source: Some(object.source.clone()),
                 reason: None,
                 owner: None,
-            });
+            })));
             continue;
         };
         let Some(twin) = twins
@@ -296,56 +299,39 @@ pub fn audit(
             .flatten()
             .find(|t| t.head()["apiVersion"] == r.api_version.as_str())
         else {
-            unchecked.push(Unchecked {
+            steps.push(Step::Unchecked(Unchecked {
                 reason: format!(
                     "the live object is read as {}, Git declares {}; not compared across versions",
                     twin.head()["apiVersion"].as_str().unwrap_or("?"),
                     r.api_version
                 ),
                 object: r,
-            });
+            }));
             continue;
         };
-        let managers = match managed_fields::parse(twin.head()) {
-            Ok(m) => m,
-            Err(e) => {
-                unchecked.push(Unchecked {
-                    object: r,
-                    reason: format!("managedFields cannot be read: {e}"),
-                });
-                continue;
-            }
-        };
         collect_tracking(twin.head(), &mut tracking);
-        let twin = match twin.value() {
-            Ok(whole) => whole,
-            Err(reason) => {
-                unchecked.push(Unchecked { object: r, reason });
-                continue;
+        steps.push(Step::Compare { object, r, twin });
+    }
+    let judged = crate::parallel::map(&steps, |step| match step {
+        Step::Compare { object, r, twin } => Some(judge(
+            object,
+            r,
+            twin,
+            autoscaled.contains(&r.identity()),
+            &options.policy,
+        )),
+        _ => None,
+    });
+    for (step, judged) in steps.into_iter().zip(judged) {
+        match (step, judged) {
+            (Step::Missing(finding), _) => findings.push(*finding),
+            (Step::Unchecked(u), _) => unchecked.push(u),
+            (Step::Compare { r, .. }, Some(Err(reason))) => {
+                unchecked.push(Unchecked { object: r, reason })
             }
-        };
-        let twin = &twin;
-        let ctx = LiveContext {
-            object: &r,
-            live: twin,
-            managers: &managers,
-            autoscaled: autoscaled.contains(&r.identity()),
-            source: Some(&object.source),
-        };
-        let judge = OwnedAdditions {
-            live: twin,
-            managers: &managers,
-        };
-        let differences = compare::compare(
-            &normalize::desired(&object.value),
-            &normalize::live(twin),
-            &judge,
-        );
-        findings.extend(
-            differences
-                .into_iter()
-                .filter_map(|d| classify::classify(d, &ctx, &options.policy)),
-        );
+            (Step::Compare { .. }, Some(Ok(found))) => findings.extend(found),
+            (Step::Compare { .. }, None) => {}
+        }
     }
 
     let generated = audit_children(
@@ -508,7 +494,7 @@ pub fn audit(
     hide_substituted_secrets(&mut findings, &objects);
     let now = options.now.unwrap_or_else(jiff::Timestamp::now);
     let (findings, ignored_findings, delegated) = apply_rules(findings, &subjects, options, now);
-    Ok(Report {
+    let report = Report {
         findings,
         unchecked,
         ignored: ignored_findings.len(),
@@ -530,7 +516,56 @@ pub fn audit(
             .into_iter()
             .filter(|c| c.fails_by_default())
             .collect(),
-    })
+    };
+    crate::parallel::drop_in_background((objects, live_by_identity, subjects));
+    Ok(report)
+}
+
+/// One desired object in the audit's first pass.
+enum Step<'a> {
+    /// Missing from the cluster.
+    Missing(Box<Finding>),
+    Unchecked(Unchecked),
+    /// Compared with its live twin, field by field.
+    Compare {
+        object: &'a DesiredObject,
+        r: ObjectRef,
+        twin: &'a LiveObject,
+    },
+}
+
+/// The findings of comparing `object` with its live twin, or why it cannot
+/// be compared.
+fn judge(
+    object: &DesiredObject,
+    r: &ObjectRef,
+    twin: &LiveObject,
+    autoscaled: bool,
+    policy: &Policy,
+) -> std::result::Result<Vec<Finding>, String> {
+    let managers = managed_fields::parse(twin.head())
+        .map_err(|e| format!("managedFields cannot be read: {e}"))?;
+    let twin = twin.value()?;
+    let ctx = LiveContext {
+        object: r,
+        live: &twin,
+        managers: &managers,
+        autoscaled,
+        source: Some(&object.source),
+    };
+    let judge = OwnedAdditions {
+        live: &twin,
+        managers: &managers,
+    };
+    let differences = compare::compare(
+        &normalize::desired(&object.value),
+        &normalize::live(&twin),
+        &judge,
+    );
+    Ok(differences
+        .into_iter()
+        .filter_map(|d| classify::classify(d, &ctx, policy))
+        .collect())
 }
 
 /// What the children of desired objects add to the report.

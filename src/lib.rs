@@ -18,6 +18,7 @@ pub mod live;
 pub mod managed_fields;
 pub mod model;
 pub mod normalize;
+pub mod parallel;
 pub mod path;
 pub mod report;
 pub mod rules;
