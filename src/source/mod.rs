@@ -174,26 +174,50 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Result<Vec<DesiredObj
         .map(|part| render_roots(&part.roots, options))
         .collect::<Result<Vec<_>>>()?;
     let read_by = files_rendered(&rendered);
+    // Which files each part reads itself: every file once, none a rendered
+    // root reads. The files are then parsed on every core, and what each
+    // says is said in file order.
     let mut read = HashSet::new();
-    let mut objects = Vec::new();
-    for (part, rendered) in parts.iter().zip(rendered) {
+    let mut files: Vec<Vec<Option<&PathBuf>>> = Vec::new();
+    for part in &parts {
         let mut own = Vec::new();
-        let mut covered = part.covered;
         for file in &part.files {
             let real = plan::real_path(file);
-            if let Some(root) = read_by.get(&real) {
+            if read_by.contains_key(&real) || !read.insert(real) {
+                own.push(None);
+            } else {
+                own.push(Some(file));
+            }
+        }
+        files.push(own);
+    }
+    let all: Vec<&PathBuf> = files.iter().flatten().flatten().copied().collect();
+    let mut contents = crate::parallel::map(&all, |file| plain::read_objects(file)).into_iter();
+    let mut objects = Vec::new();
+    for ((part, rendered), files) in parts.iter().zip(rendered).zip(files) {
+        let mut own = Vec::new();
+        let mut covered = part.covered;
+        for (file, read) in part.files.iter().zip(files) {
+            if read.is_none() {
                 covered = true;
-                if *file == part.path {
+                if let Some(root) = read_by.get(&plan::real_path(file))
+                    && *file == part.path
+                {
                     eprintln!(
                         "driftctl: {}: read by {root}; its objects are audited as that renders them",
                         file.display()
                     );
                 }
-            } else if read.insert(real) {
-                own.extend(plain::read_file(file, options.verbose)?);
-            } else {
-                covered = true;
+                continue;
             }
+            let Some(content) = contents.next() else {
+                continue;
+            };
+            let content = content?;
+            for skipped in &content.skipped {
+                eprintln!("{skipped}");
+            }
+            own.extend(content.objects);
         }
         let root = clean_path(&part.path).display().to_string();
         for object in &mut own {

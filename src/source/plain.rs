@@ -139,25 +139,42 @@ impl Walk {
 /// (no apiVersion, kind and metadata.name) are skipped, and so is a
 /// `kubectl get -o yaml` dump (live state, not Git's), each said on stderr.
 pub fn read_file(path: &Path, _verbose: bool) -> Result<Vec<DesiredObject>> {
+    let read = read_objects(path)?;
+    for skipped in &read.skipped {
+        eprintln!("{skipped}");
+    }
+    Ok(read.objects)
+}
+
+/// The objects of one file, and what was skipped there (for stderr).
+pub struct FileObjects {
+    pub objects: Vec<DesiredObject>,
+    pub skipped: Vec<String>,
+}
+
+/// [`read_file`] without printing: files are read on several threads and
+/// what each skipped is said in file order.
+pub fn read_objects(path: &Path) -> Result<FileObjects> {
     let text = yaml::read_text(path)?;
     let name = super::clean_path(path).display().to_string();
     let mut objects = Vec::new();
+    let mut skipped = Vec::new();
     for doc in yaml::parse_documents(&text, &name)? {
         if skip::is_live_dump(&doc.value) {
-            eprintln!(
+            skipped.push(format!(
                 "driftctl: {}:{}: skipped, a dump of live objects (a List whose items have resourceVersion or managedFields), not Git content",
                 name, doc.line
-            );
+            ));
             continue;
         }
         for value in yaml::expand_lists(doc.value) {
             if ObjectRef::from_value(&value).is_none() {
-                eprintln!(
+                skipped.push(format!(
                     "driftctl: {}:{}: skipped, not a Kubernetes object: {}",
                     name,
                     doc.line,
                     skip::reason(&value)
-                );
+                ));
                 continue;
             }
             objects.push(DesiredObject {
@@ -175,5 +192,5 @@ pub fn read_file(path: &Path, _verbose: bool) -> Result<Vec<DesiredObject>> {
             });
         }
     }
-    Ok(objects)
+    Ok(FileObjects { objects, skipped })
 }
