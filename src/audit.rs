@@ -102,10 +102,18 @@ pub fn audit(
     let mut apps: HashMap<Identity, AppRef> = HashMap::new();
     let declared_count = desired.len();
     let mut out_of_scope = OutOfScope::default();
+    let mut scopes: HashMap<(String, String), Scope> = HashMap::new();
     for mut object in desired {
-        let r = object.object_ref();
+        let mut r = object.object_ref();
         let app = options.apps.of_desired(&r.identity()).cloned();
-        let scope = live.scope(&r.api_version, &r.kind)?;
+        let scope = match scopes.get(&(r.api_version.clone(), r.kind.clone())) {
+            Some(scope) => scope.clone(),
+            None => {
+                let scope = live.scope(&r.api_version, &r.kind)?;
+                scopes.insert((r.api_version.clone(), r.kind.clone()), scope.clone());
+                scope
+            }
+        };
         let namespace = match scope {
             Scope::Cluster => None,
             _ => Some(
@@ -123,26 +131,31 @@ pub fn audit(
                 if let Some(metadata) = object.value["metadata"].as_object_mut() {
                     metadata.remove("namespace");
                 }
-                scoped.push((object, false));
+                r.namespace = None;
+                scoped.push((object, r, false));
             }
             Scope::Namespaced => {
                 if r.namespace.is_none() {
                     object.value["metadata"]["namespace"] =
                         Value::String(default_namespace.clone());
+                    r.namespace = Some(default_namespace.clone());
                 }
-                scoped.push((object, true));
+                scoped.push((object, r, true));
             }
         }
-        if let (Some(app), Some((object, _))) = (app, scoped.last()) {
-            apps.insert(object.object_ref().identity(), app);
+        if let (Some(app), Some((_, r, _))) = (app, scoped.last()) {
+            apps.insert(r.identity(), app);
         }
     }
     let mut types: BTreeMap<(String, String), bool> = BTreeMap::new();
-    for (object, namespaced) in &scoped {
-        let r = object.object_ref();
-        types.insert((r.api_version, r.kind), *namespaced);
+    for (_, r, namespaced) in &scoped {
+        types
+            .entry((r.api_version.clone(), r.kind.clone()))
+            .or_insert(*namespaced);
     }
-    let objects: Vec<DesiredObject> = scoped.into_iter().map(|(o, _)| o).collect();
+    // Each desired object's ObjectRef (as scoped), built once.
+    let (objects, owners): (Vec<DesiredObject>, Vec<ObjectRef>) =
+        scoped.into_iter().map(|(o, r, _)| (o, r)).unzip();
     if objects.is_empty() && unchecked.is_empty() && out_of_scope.count() > 0 {
         anyhow::bail!("{}", out_of_scope.nothing_left(options, declared_count));
     }
@@ -152,10 +165,7 @@ pub fn audit(
     // scope), or the one namespace of `--namespace`.
     let namespaces: BTreeSet<String> = match &options.namespace {
         Some(ns) => BTreeSet::from([ns.clone()]),
-        None => objects
-            .iter()
-            .filter_map(|o| o.object_ref().namespace)
-            .collect(),
+        None => owners.iter().filter_map(|r| r.namespace.clone()).collect(),
     };
     // Live-only HPAs (KEDA's keda-hpa-*, hand-made ones) delegate replicas
     // too: read them for context, never as orphans.
@@ -194,7 +204,6 @@ pub fn audit(
     // round of LISTs (unselected: children need not carry the selected
     // labels); not searched for orphans (they are not desired kinds).
     let tracked_query = query.clone();
-    let owners: Vec<ObjectRef> = objects.iter().map(|o| o.object_ref()).collect();
     let child_types: Vec<TypeQuery> = children::queries(owners.iter())
         .into_iter()
         .filter(|t| {
