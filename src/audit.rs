@@ -374,8 +374,9 @@ pub fn audit(
                 .is_none_or(|s| s.matches_object(o))
     };
     let mut candidates: Vec<LiveObject> = live_by_identity
-        .values()
-        .flatten()
+        .iter()
+        .filter(|(identity, _)| !desired_identities.contains(identity))
+        .flat_map(|(_, objects)| objects)
         .filter(|o| in_scope(o))
         .filter(|o| {
             let kind = o.head()["kind"].as_str().unwrap_or_default().to_string();
