@@ -77,8 +77,11 @@ impl Cluster {
     /// server answers: an unreachable server or rejected credentials are an
     /// error naming the server, within the request timeout.
     pub fn connect(options: &ClusterOptions) -> Result<Cluster> {
+        // LIST answers are parsed on the workers as they arrive: one per
+        // core (two at least, at most eight).
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(workers)
             .enable_all()
             .build()
             .context("cannot start the runtime for API requests")?;
