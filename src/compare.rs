@@ -43,15 +43,7 @@ pub fn compare(desired: &Value, live: &Value, additions: &dyn Additions) -> Vec<
         out: Vec::new(),
     };
     match (desired.as_object(), live.as_object()) {
-        (Some(d), Some(l)) => {
-            let mut d = d.clone();
-            let mut l = l.clone();
-            for key in ["apiVersion", "kind"] {
-                d.remove(key);
-                l.remove(key);
-            }
-            walk.maps(&FieldPath::root(), &d, &l);
-        }
+        (Some(d), Some(l)) => walk.maps(&FieldPath::root(), d, l, &["apiVersion", "kind"]),
         _ => walk.value(&FieldPath::root(), desired, live),
     }
     walk.out
@@ -81,7 +73,7 @@ impl Walk<'_> {
     fn value(&mut self, path: &FieldPath, desired: &Value, live: &Value) {
         match (desired, live) {
             (Value::Null, _) => {}
-            (Value::Object(d), Value::Object(l)) => self.maps(path, d, l),
+            (Value::Object(d), Value::Object(l)) => self.maps(path, d, l, &[]),
             (Value::Array(d), Value::Array(l)) => self.lists(path, d, l),
             (Value::Object(_) | Value::Array(_), _) | (_, Value::Object(_) | Value::Array(_)) => {
                 self.push(path, Change::Changed, Some(desired), Some(live));
@@ -94,8 +86,16 @@ impl Walk<'_> {
         }
     }
 
-    fn maps(&mut self, path: &FieldPath, desired: &Map<String, Value>, live: &Map<String, Value>) {
-        for (key, d) in desired {
+    /// The fields of two maps, but for the keys in `except`.
+    fn maps(
+        &mut self,
+        path: &FieldPath,
+        desired: &Map<String, Value>,
+        live: &Map<String, Value>,
+        except: &[&str],
+    ) {
+        let compared = |key: &String| !except.contains(&key.as_str());
+        for (key, d) in desired.iter().filter(|(key, _)| compared(key)) {
             let child = path.field(key);
             match live.get(key) {
                 Some(l) => self.value(&child, d, l),
@@ -103,7 +103,7 @@ impl Walk<'_> {
                 None => self.push(&child, Change::Removed, Some(d), None),
             }
         }
-        for (key, l) in live {
+        for (key, l) in live.iter().filter(|(key, _)| compared(key)) {
             if !desired.contains_key(key) {
                 self.added(&path.field(key), l, live);
             }
