@@ -262,22 +262,6 @@ pub fn audit(
             continue;
         }
         let twins = live_by_identity.get(&r.identity());
-        let labels = |o: &Value| {
-            o["metadata"]["labels"]
-                .as_object()
-                .cloned()
-                .unwrap_or_default()
-        };
-        subjects.insert(
-            r.identity(),
-            Subject {
-                labels: twins
-                    .and_then(|t| t.first())
-                    .map(|t| labels(t.head()))
-                    .unwrap_or_else(|| labels(&object.value)),
-                live: twins.and_then(|t| t.first()).cloned(),
-            },
-        );
         let flux_off = std::iter::once(&object.value)
             .chain(twins.into_iter().flatten().map(LiveObject::head))
             .find_map(flux_unmanaged);
@@ -341,6 +325,27 @@ pub fn audit(
             (Step::Compare { .. }, Some(Ok(found))) => findings.extend(found),
             (Step::Compare { .. }, None) => {}
         }
+    }
+    // What rules match the findings of desired objects against: the live
+    // twin (else Git's object) and its labels.
+    let found: HashSet<Identity> = findings.iter().map(|f| f.object.identity()).collect();
+    for (object, r) in objects.iter().zip(&owners) {
+        let identity = r.identity();
+        if !found.contains(&identity) {
+            continue;
+        }
+        let twin = live_by_identity.get(&identity).and_then(|t| t.first());
+        let labels = twin.map_or(&object.value, LiveObject::head)["metadata"]["labels"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        subjects.insert(
+            identity,
+            Subject {
+                labels,
+                live: twin.cloned(),
+            },
+        );
     }
 
     let generated = audit_children(
