@@ -174,50 +174,58 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Result<Vec<DesiredObj
         .map(|part| render_roots(&part.roots, options))
         .collect::<Result<Vec<_>>>()?;
     let read_by = files_rendered(&rendered);
-    // Which files each part reads itself: every file once, none a rendered
-    // root reads. The files are then parsed on every core, and what each
-    // says is said in file order.
+    // What each part does with each of its files: every file is read once,
+    // none a rendered root reads. The files are then parsed on every core,
+    // and what each says is said in file order.
     let mut read = HashSet::new();
-    let mut files: Vec<Vec<Option<&PathBuf>>> = Vec::new();
+    let mut takes: Vec<Vec<Take>> = Vec::new();
     for part in &parts {
         let mut own = Vec::new();
         for file in &part.files {
             let real = plan::real_path(file);
-            if read_by.contains_key(&real) || !read.insert(real) {
-                own.push(None);
-            } else {
-                own.push(Some(file));
-            }
+            own.push(match read_by.get(&real) {
+                Some(root) => Take::ReadBy(root),
+                None if read.insert(real) => Take::Read,
+                None => Take::Again,
+            });
         }
-        files.push(own);
+        takes.push(own);
     }
-    let all: Vec<&PathBuf> = files.iter().flatten().flatten().copied().collect();
+    let all: Vec<&PathBuf> = parts
+        .iter()
+        .zip(&takes)
+        .flat_map(|(part, takes)| part.files.iter().zip(takes))
+        .filter(|(_, take)| matches!(take, Take::Read))
+        .map(|(file, _)| file)
+        .collect();
     let mut contents = crate::parallel::map(&all, |file| plain::read_objects(file)).into_iter();
     let mut objects = Vec::new();
-    for ((part, rendered), files) in parts.iter().zip(rendered).zip(files) {
+    for ((part, rendered), takes) in parts.iter().zip(rendered).zip(takes) {
         let mut own = Vec::new();
         let mut covered = part.covered;
-        for (file, read) in part.files.iter().zip(files) {
-            if read.is_none() {
-                covered = true;
-                if let Some(root) = read_by.get(&plan::real_path(file))
-                    && *file == part.path
-                {
-                    eprintln!(
-                        "driftctl: {}: read by {root}; its objects are audited as that renders them",
-                        file.display()
-                    );
+        for (file, take) in part.files.iter().zip(takes) {
+            match take {
+                Take::ReadBy(root) => {
+                    covered = true;
+                    if *file == part.path {
+                        eprintln!(
+                            "driftctl: {}: read by {root}; its objects are audited as that renders them",
+                            file.display()
+                        );
+                    }
                 }
-                continue;
+                Take::Again => covered = true,
+                Take::Read => {
+                    let Some(content) = contents.next() else {
+                        continue;
+                    };
+                    let content = content?;
+                    for skipped in &content.skipped {
+                        eprintln!("{skipped}");
+                    }
+                    own.extend(content.objects);
+                }
             }
-            let Some(content) = contents.next() else {
-                continue;
-            };
-            let content = content?;
-            for skipped in &content.skipped {
-                eprintln!("{skipped}");
-            }
-            own.extend(content.objects);
         }
         let root = clean_path(&part.path).display().to_string();
         for object in &mut own {
@@ -239,6 +247,16 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Result<Vec<DesiredObj
     }
     check_secret_data(&objects)?;
     Ok(objects)
+}
+
+/// What a part of the PATHs does with one of its files.
+enum Take<'a> {
+    /// Reads it.
+    Read,
+    /// Leaves it to the rendered root named, which reads it.
+    ReadBy(&'a str),
+    /// Leaves it: another part read it already.
+    Again,
 }
 
 /// Renders kustomization roots, each object remembering its root.
