@@ -75,6 +75,14 @@ struct Subject {
     live: Option<LiveObject>,
 }
 
+/// An object's labels, for rules to match.
+fn labels(object: &Value) -> Map<String, Value> {
+    object["metadata"]["labels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// Runs the audit of `desired` against `live`.
 pub fn audit(
     desired: Vec<DesiredObject>,
@@ -106,11 +114,12 @@ pub fn audit(
     for mut object in desired {
         let mut r = object.object_ref();
         let app = options.apps.of_desired(&r.identity()).cloned();
-        let scope = match scopes.get(&(r.api_version.clone(), r.kind.clone())) {
+        let key = (r.api_version.clone(), r.kind.clone());
+        let scope = match scopes.get(&key) {
             Some(scope) => scope.clone(),
             None => {
                 let scope = live.scope(&r.api_version, &r.kind)?;
-                scopes.insert((r.api_version.clone(), r.kind.clone()), scope.clone());
+                scopes.insert(key, scope.clone());
                 scope
             }
         };
@@ -335,14 +344,10 @@ pub fn audit(
             continue;
         }
         let twin = live_by_identity.get(&identity).and_then(|t| t.first());
-        let labels = twin.map_or(&object.value, LiveObject::head)["metadata"]["labels"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
         subjects.insert(
             identity,
             Subject {
-                labels,
+                labels: labels(twin.map_or(&object.value, LiveObject::head)),
                 live: twin.cloned(),
             },
         );
@@ -463,10 +468,7 @@ pub fn audit(
             subjects.insert(
                 finding.object.identity(),
                 Subject {
-                    labels: o["metadata"]["labels"]
-                        .as_object()
-                        .cloned()
-                        .unwrap_or_default(),
+                    labels: labels(o),
                     live: Some(live.clone()),
                 },
             );
@@ -644,10 +646,7 @@ fn audit_children(
         subjects.insert(
             r.identity(),
             Subject {
-                labels: child.object.head()["metadata"]["labels"]
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
+                labels: labels(child.object.head()),
                 live: Some(child.object.clone()),
             },
         );
