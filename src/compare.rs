@@ -5,7 +5,7 @@
 
 use crate::model::Change;
 use crate::normalize::scalars_equal;
-use crate::path::FieldPath;
+use crate::path::{FieldPath, Segment};
 use crate::schema;
 use serde_json::{Map, Value};
 
@@ -40,112 +40,126 @@ pub trait Additions {
 pub fn compare(desired: &Value, live: &Value, additions: &dyn Additions) -> Vec<Difference> {
     let mut walk = Walk {
         additions,
+        path: FieldPath::root(),
         out: Vec::new(),
     };
     match (desired.as_object(), live.as_object()) {
-        (Some(d), Some(l)) => walk.maps(&FieldPath::root(), d, l, &["apiVersion", "kind"]),
-        _ => walk.value(&FieldPath::root(), desired, live),
+        (Some(d), Some(l)) => walk.maps(d, l, &["apiVersion", "kind"]),
+        _ => walk.value(desired, live),
     }
     walk.out
 }
 
+/// The walk keeps one path, a segment pushed on the way down and popped on
+/// the way back: a path is copied only into a difference found.
 struct Walk<'a> {
     additions: &'a dyn Additions,
+    path: FieldPath,
     out: Vec<Difference>,
 }
 
 impl Walk<'_> {
-    fn push(
-        &mut self,
-        path: &FieldPath,
-        change: Change,
-        desired: Option<&Value>,
-        live: Option<&Value>,
-    ) {
+    fn push(&mut self, change: Change, desired: Option<&Value>, live: Option<&Value>) {
         self.out.push(Difference {
-            path: path.clone(),
+            path: self.path.clone(),
             change,
             desired: desired.cloned(),
             live: live.cloned(),
         });
     }
 
-    fn value(&mut self, path: &FieldPath, desired: &Value, live: &Value) {
+    /// Runs `step` with `segment` on the end of the path.
+    fn at(&mut self, segment: Segment, step: impl FnOnce(&mut Self)) {
+        self.path.0.push(segment);
+        step(self);
+        self.path.0.pop();
+    }
+
+    /// The segment of a list item: its merge key, else its index.
+    fn item_segment(field: &str, item: &Value, index: usize) -> Segment {
+        match schema::merge_key(field, item) {
+            Some((k, v)) => Segment::Key {
+                field: k.to_string(),
+                value: v,
+            },
+            None => Segment::Index(index),
+        }
+    }
+
+    fn value(&mut self, desired: &Value, live: &Value) {
         match (desired, live) {
             (Value::Null, _) => {}
-            (Value::Object(d), Value::Object(l)) => self.maps(path, d, l, &[]),
-            (Value::Array(d), Value::Array(l)) => self.lists(path, d, l),
+            (Value::Object(d), Value::Object(l)) => self.maps(d, l, &[]),
+            (Value::Array(d), Value::Array(l)) => self.lists(d, l),
             (Value::Object(_) | Value::Array(_), _) | (_, Value::Object(_) | Value::Array(_)) => {
-                self.push(path, Change::Changed, Some(desired), Some(live));
+                self.push(Change::Changed, Some(desired), Some(live));
             }
             _ => {
-                if !scalars_equal(path, desired, live) {
-                    self.push(path, Change::Changed, Some(desired), Some(live));
+                if !scalars_equal(&self.path, desired, live) {
+                    self.push(Change::Changed, Some(desired), Some(live));
                 }
             }
         }
     }
 
     /// The fields of two maps, but for the keys in `except`.
-    fn maps(
-        &mut self,
-        path: &FieldPath,
-        desired: &Map<String, Value>,
-        live: &Map<String, Value>,
-        except: &[&str],
-    ) {
+    fn maps(&mut self, desired: &Map<String, Value>, live: &Map<String, Value>, except: &[&str]) {
         let compared = |key: &String| !except.contains(&key.as_str());
         for (key, d) in desired.iter().filter(|(key, _)| compared(key)) {
-            let child = path.field(key);
-            match live.get(key) {
-                Some(l) => self.value(&child, d, l),
+            self.at(Segment::Field(key.clone()), |walk| match live.get(key) {
+                Some(l) => walk.value(d, l),
                 None if d.is_null() => {}
-                None => self.push(&child, Change::Removed, Some(d), None),
-            }
+                None => walk.push(Change::Removed, Some(d), None),
+            });
         }
         for (key, l) in live.iter().filter(|(key, _)| compared(key)) {
             if !desired.contains_key(key) {
-                self.added(&path.field(key), l, live);
+                self.at(Segment::Field(key.clone()), |walk| walk.added(l, live));
             }
         }
     }
 
-    fn lists(&mut self, path: &FieldPath, desired: &[Value], live: &[Value]) {
-        let field = path.last_field().unwrap_or("");
-        let keyed = !desired.is_empty()
-            && desired
+    fn lists(&mut self, desired: &[Value], live: &[Value]) {
+        let field = self.path.last_field().unwrap_or("").to_string();
+        let field = field.as_str();
+        let keys: Option<Vec<(&'static str, String)>> = if desired.is_empty() {
+            None
+        } else {
+            desired
                 .iter()
-                .all(|item| schema::merge_key(field, item).is_some());
-        if keyed {
+                .map(|item| schema::merge_key(field, item))
+                .collect()
+        };
+        if let Some(keys) = keys {
             let mut matched = vec![false; live.len()];
-            for d in desired {
-                let (key_field, key_value) = schema::merge_key(field, d).expect("checked above");
-                let item_path = path.key(key_field, &key_value);
+            for (d, (key_field, key_value)) in desired.iter().zip(keys) {
                 let found = live
                     .iter()
                     .enumerate()
                     .find(|(i, l)| !matched[*i] && schema::same_item(field, d, l));
-                match found {
+                let segment = Segment::Key {
+                    field: key_field.to_string(),
+                    value: key_value,
+                };
+                self.at(segment, |walk| match found {
                     Some((i, l)) => {
                         matched[i] = true;
-                        self.value(&item_path, d, l);
+                        walk.value(d, l);
                     }
-                    None => self.push(&item_path, Change::Removed, Some(d), None),
-                }
+                    None => walk.push(Change::Removed, Some(d), None),
+                });
             }
             for (i, l) in live.iter().enumerate() {
                 if !matched[i] {
-                    let item_path = match schema::merge_key(field, l) {
-                        Some((k, v)) => path.key(k, &v),
-                        None => path.index(i),
-                    };
-                    self.added(&item_path, l, &Map::new());
+                    self.at(Self::item_segment(field, l, i), |walk| {
+                        walk.added(l, &Map::new())
+                    });
                 }
             }
             return;
         }
-        if path.fields_are(&["metadata", "finalizers"]) {
-            return self.finalizers(path, desired, live);
+        if self.path.fields_are(&["metadata", "finalizers"]) {
+            return self.finalizers(desired, live);
         }
         let scalars = desired.iter().all(|v| !v.is_object() && !v.is_array());
         if scalars || desired.len() != live.len() {
@@ -154,10 +168,9 @@ impl Walk<'_> {
                 && desired
                     .iter()
                     .zip(live)
-                    .all(|(d, l)| scalars_equal(path, d, l));
+                    .all(|(d, l)| scalars_equal(&self.path, d, l));
             if !equal {
                 self.push(
-                    path,
                     Change::Changed,
                     Some(&Value::Array(desired.to_vec())),
                     Some(&Value::Array(live.to_vec())),
@@ -166,44 +179,44 @@ impl Walk<'_> {
             return;
         }
         for (i, (d, l)) in desired.iter().zip(live).enumerate() {
-            self.value(&path.index(i), d, l);
+            self.at(Segment::Index(i), |walk| walk.value(d, l));
         }
     }
 
     /// Finalizers are a set (the API server merges them, managedFields own
     /// them one by one as `v:` items): Git's are looked up by value, and a
     /// finalizer only the live object has is an addition for the judge.
-    fn finalizers(&mut self, path: &FieldPath, desired: &[Value], live: &[Value]) {
+    fn finalizers(&mut self, desired: &[Value], live: &[Value]) {
         for (i, d) in desired.iter().enumerate() {
             if !live.contains(d) {
-                self.push(&path.index(i), Change::Removed, Some(d), None);
+                self.at(Segment::Index(i), |walk| {
+                    walk.push(Change::Removed, Some(d), None)
+                });
             }
         }
         for (i, l) in live.iter().enumerate() {
             if !desired.contains(l) {
-                self.added(&path.index(i), l, &Map::new());
+                self.at(Segment::Index(i), |walk| walk.added(l, &Map::new()));
             }
         }
     }
 
-    fn added(&mut self, path: &FieldPath, live: &Value, parent: &Map<String, Value>) {
-        match self.additions.judge(path, live, parent) {
+    fn added(&mut self, live: &Value, parent: &Map<String, Value>) {
+        match self.additions.judge(&self.path, live, parent) {
             Addition::Skip => {}
-            Addition::Report => self.push(path, Change::Added, None, Some(live)),
+            Addition::Report => self.push(Change::Added, None, Some(live)),
             Addition::Descend => match live {
                 Value::Object(map) => {
                     for (key, value) in map {
-                        self.added(&path.field(key), value, map);
+                        self.at(Segment::Field(key.clone()), |walk| walk.added(value, map));
                     }
                 }
                 Value::Array(items) => {
-                    let field = path.last_field().unwrap_or("");
+                    let field = self.path.last_field().unwrap_or("").to_string();
                     for (i, item) in items.iter().enumerate() {
-                        let item_path = match schema::merge_key(field, item) {
-                            Some((k, v)) => path.key(k, &v),
-                            None => path.index(i),
-                        };
-                        self.added(&item_path, item, &Map::new());
+                        self.at(Self::item_segment(&field, item, i), |walk| {
+                            walk.added(item, &Map::new())
+                        });
                     }
                 }
                 _ => {}
