@@ -165,10 +165,11 @@ pub fn audit(
     // Each desired object's ObjectRef (as scoped), built once.
     let (objects, owners): (Vec<DesiredObject>, Vec<ObjectRef>) =
         scoped.into_iter().map(|(o, r, _)| (o, r)).unzip();
+    let identities: Vec<Identity> = owners.iter().map(ObjectRef::identity).collect();
     if objects.is_empty() && unchecked.is_empty() && out_of_scope.count() > 0 {
         anyhow::bail!("{}", out_of_scope.nothing_left(options, declared_count));
     }
-    source::reject_duplicates(&objects)?;
+    source::reject_duplicates(&objects, &owners, &identities)?;
 
     // One query per desired type, over every desired namespace (the orphan
     // scope), or the one namespace of `--namespace`.
@@ -255,7 +256,7 @@ pub fn audit(
     }
 
     let autoscaled = autoscaled_targets(&objects, &live_by_identity);
-    let desired_identities: HashSet<Identity> = owners.iter().map(ObjectRef::identity).collect();
+    let desired_identities: HashSet<&Identity> = identities.iter().collect();
 
     let mut findings = Vec::new();
     let mut subjects: HashMap<Identity, Subject> = HashMap::new();
@@ -264,13 +265,13 @@ pub fn audit(
     // In object order: what the first pass settles, and the objects it
     // leaves to compare, judged after it (on every core when they are many).
     let mut steps: Vec<Step> = Vec::new();
-    for (object, r) in objects.iter().zip(&owners) {
+    for ((object, r), identity) in objects.iter().zip(&owners).zip(&identities) {
         let r = r.clone();
         if let Some(reason) = unread_reason(&unread, &r) {
             steps.push(Step::Unchecked(Unchecked { object: r, reason }));
             continue;
         }
-        let twins = live_by_identity.get(&r.identity());
+        let twins = live_by_identity.get(identity);
         let flux_off = std::iter::once(&object.value)
             .chain(twins.into_iter().flatten().map(LiveObject::head))
             .find_map(flux_unmanaged);
@@ -312,14 +313,24 @@ pub fn audit(
             continue;
         };
         collect_tracking(twin.head(), &mut tracking);
-        steps.push(Step::Compare { object, r, twin });
+        steps.push(Step::Compare {
+            object,
+            r,
+            identity,
+            twin,
+        });
     }
     let judged = crate::parallel::map(&steps, |step| match step {
-        Step::Compare { object, r, twin } => Some(judge(
+        Step::Compare {
+            object,
+            r,
+            identity,
+            twin,
+        } => Some(judge(
             object,
             r,
             twin,
-            autoscaled.contains(&r.identity()),
+            autoscaled.contains(*identity),
             &options.policy,
         )),
         _ => None,
@@ -338,14 +349,13 @@ pub fn audit(
     // What rules match the findings of desired objects against: the live
     // twin (else Git's object) and its labels.
     let found: HashSet<Identity> = findings.iter().map(|f| f.object.identity()).collect();
-    for (object, r) in objects.iter().zip(&owners) {
-        let identity = r.identity();
-        if !found.contains(&identity) {
+    for (object, identity) in objects.iter().zip(&identities) {
+        if !found.contains(identity) {
             continue;
         }
-        let twin = live_by_identity.get(&identity).and_then(|t| t.first());
+        let twin = live_by_identity.get(identity).and_then(|t| t.first());
         subjects.insert(
-            identity,
+            identity.clone(),
             Subject {
                 labels: labels(twin.map_or(&object.value, LiveObject::head)),
                 live: twin.cloned(),
@@ -355,6 +365,7 @@ pub fn audit(
 
     let generated = audit_children(
         &owners,
+        &identities,
         &live_by_identity,
         &desired_identities,
         &mut apps,
@@ -363,7 +374,9 @@ pub fn audit(
     findings.extend(generated.findings);
     let present: Vec<ObjectRef> = owners
         .into_iter()
-        .filter(|r| live_by_identity.contains_key(&r.identity()))
+        .zip(&identities)
+        .filter(|(_, identity)| live_by_identity.contains_key(*identity))
+        .map(|(r, _)| r)
         .collect();
     let blind = unread_children(&present, &child_unread, &unchecked);
     unchecked.extend(generated.unchecked);
@@ -508,7 +521,7 @@ pub fn audit(
         });
     }
 
-    hide_substituted_secrets(&mut findings, &objects);
+    hide_substituted_secrets(&mut findings, &objects, &identities);
     let now = options.now.unwrap_or_else(jiff::Timestamp::now);
     let (findings, ignored_findings, delegated) = apply_rules(findings, &subjects, options, now);
     let report = Report {
@@ -520,9 +533,10 @@ pub fn audit(
         unmanaged,
         objects_checked: objects.len(),
         out_of_scope: out_of_scope.count(),
-        declared: objects
+        declared: identities
             .iter()
-            .map(|o| (o.object_ref().identity(), o.source.clone()))
+            .zip(&objects)
+            .map(|(identity, o)| (identity.clone(), o.source.clone()))
             .collect(),
         now,
         duration: started.elapsed(),
@@ -547,6 +561,7 @@ enum Step<'a> {
     Compare {
         object: &'a DesiredObject,
         r: ObjectRef,
+        identity: &'a Identity,
         twin: &'a LiveObject,
     },
 }
@@ -596,21 +611,22 @@ struct Generated {
 /// finding names its desired owner, and the child belongs to the owner's app).
 fn audit_children(
     objects: &[ObjectRef],
+    identities: &[Identity],
     live_by_identity: &HashMap<Identity, Vec<LiveObject>>,
-    desired_identities: &HashSet<Identity>,
+    desired_identities: &HashSet<&Identity>,
     apps: &mut HashMap<Identity, AppRef>,
     subjects: &mut HashMap<Identity, Subject>,
 ) -> Generated {
-    let owners: Vec<(ObjectRef, &Value)> = objects
+    let owners: Vec<(Identity, &ObjectRef, &Value)> = objects
         .iter()
-        .filter_map(|r| {
-            let r = r.clone();
-            let twin = live_by_identity.get(&r.identity())?.first()?;
-            Some((r, twin.head()))
+        .zip(identities)
+        .filter_map(|(r, identity)| {
+            let twin = live_by_identity.get(identity)?.first()?;
+            Some((identity.clone(), r, twin.head()))
         })
         .collect();
     let found = children::find(
-        &owners,
+        owners,
         live_by_identity.values().flatten(),
         desired_identities,
     );
@@ -687,11 +703,16 @@ fn unread_children(
 /// A finding on an object that Flux substituted Secret values into never
 /// shows them: Git's value has each replaced by its marker, and the live
 /// value of such a field (the same secret, or another) is a marker whole.
-fn hide_substituted_secrets(findings: &mut [Finding], objects: &[DesiredObject]) {
-    let secrets: HashMap<Identity, &[source::SecretValue]> = objects
+fn hide_substituted_secrets(
+    findings: &mut [Finding],
+    objects: &[DesiredObject],
+    identities: &[Identity],
+) {
+    let secrets: HashMap<&Identity, &[source::SecretValue]> = objects
         .iter()
-        .filter(|o| !o.secrets.is_empty())
-        .map(|o| (o.object_ref().identity(), o.secrets.as_slice()))
+        .zip(identities)
+        .filter(|(o, _)| !o.secrets.is_empty())
+        .map(|(o, identity)| (identity, o.secrets.as_slice()))
         .collect();
     if secrets.is_empty() {
         return;

@@ -84,15 +84,10 @@ pub struct Child {
 /// object owns). Objects Git declares are compared as themselves, never as
 /// children.
 pub fn find<'a>(
-    owners: &[(ObjectRef, &Value)],
+    owners: Vec<(Identity, &ObjectRef, &Value)>,
     live: impl Iterator<Item = &'a LiveObject>,
-    desired: &HashSet<Identity>,
+    desired: &HashSet<&Identity>,
 ) -> Vec<Child> {
-    // Owner identity -> (its uid, the desired object it stands for).
-    let mut known: HashMap<Identity, (Option<String>, ObjectRef)> = owners
-        .iter()
-        .map(|(r, twin)| (r.identity(), (uid(twin), r.clone())))
-        .collect();
     let mut pending: Vec<(&LiveObject, Identity, Identity)> = live
         .filter_map(|live| {
             let o = live.head();
@@ -100,27 +95,35 @@ pub fn find<'a>(
             controller_ref(o)?;
             let r = ObjectRef::from_value(o)?;
             let by = controller_of(o, &r)?;
-            (!desired.contains(&r.identity())).then(|| (live, r.identity(), by))
+            let identity = r.identity();
+            (!desired.contains(&identity)).then_some((live, identity, by))
         })
+        .collect();
+    if pending.is_empty() {
+        return Vec::new();
+    }
+    // Owner identity -> (its uid, the desired object it stands for).
+    let mut known: HashMap<Identity, (Option<&str>, &ObjectRef)> = owners
+        .into_iter()
+        .map(|(identity, r, twin)| (identity, (uid(twin), r)))
         .collect();
     let mut children = Vec::new();
     loop {
         let before = pending.len();
         pending.retain(|(object, identity, by)| {
-            let Some((owner_uid, owner)) = known.get(by) else {
+            let Some(&(owner_uid, owner)) = known.get(by) else {
                 return true;
             };
             let ref_uid = controller_ref(object.head()).and_then(|r| r["uid"].as_str());
-            if let (Some(a), Some(b)) = (owner_uid.as_deref(), ref_uid)
+            if let (Some(a), Some(b)) = (owner_uid, ref_uid)
                 && a != b
             {
                 return false; // owned by an earlier object of that name, gone
             }
-            let owner = owner.clone();
-            known.insert(identity.clone(), (uid(object.head()), owner.clone()));
+            known.insert(identity.clone(), (uid(object.head()), owner));
             children.push(Child {
                 object: (*object).clone(),
-                owner,
+                owner: owner.clone(),
             });
             false
         });
@@ -132,8 +135,8 @@ pub fn find<'a>(
     children
 }
 
-fn uid(object: &Value) -> Option<String> {
-    object["metadata"]["uid"].as_str().map(str::to_string)
+fn uid(object: &Value) -> Option<&str> {
+    object["metadata"]["uid"].as_str()
 }
 
 fn controller_ref(object: &Value) -> Option<&Value> {
@@ -359,8 +362,9 @@ mod tests {
     fn children_of(owner: &Value, live: Vec<Value>) -> Vec<Child> {
         let r = ObjectRef::from_value(owner).unwrap();
         let live: Vec<LiveObject> = live.into_iter().map(LiveObject::new).collect();
-        let desired = HashSet::from([r.identity()]);
-        find(&[(r, owner)], live.iter(), &desired)
+        let identity = r.identity();
+        let desired = HashSet::from([&identity]);
+        find(vec![(r.identity(), &r, owner)], live.iter(), &desired)
     }
 
     fn findings_of(child: &Child) -> Result<Vec<Finding>, ManagedFieldsError> {

@@ -357,18 +357,14 @@ pub fn render_kustomization(dir: &Path, options: &SourceOptions) -> Result<Vec<D
 
 /// Two desired objects with one identity (after namespace defaulting) are
 /// an error naming both declarations.
-pub fn reject_duplicates(objects: &[DesiredObject]) -> Result<()> {
-    let mut seen: HashMap<(String, String, Option<String>, String), &DesiredObject> =
-        HashMap::new();
-    for object in objects {
-        let r = object.object_ref();
-        let key = (
-            r.group().to_string(),
-            r.kind.clone(),
-            r.namespace.clone(),
-            r.name.clone(),
-        );
-        if let Some(first) = seen.insert(key, object) {
+pub fn reject_duplicates(
+    objects: &[DesiredObject],
+    refs: &[crate::model::ObjectRef],
+    identities: &[crate::model::Identity],
+) -> Result<()> {
+    let mut seen: HashMap<&crate::model::Identity, &DesiredObject> = HashMap::new();
+    for ((object, r), identity) in objects.iter().zip(refs).zip(identities) {
+        if let Some(first) = seen.insert(identity, object) {
             if let (Some(a), Some(b)) = (&first.root, &object.root)
                 && a != b
             {
@@ -436,10 +432,11 @@ pub fn declarations(objects: &[DesiredObject]) -> Declarations {
     objects
         .iter()
         .map(|o| {
+            let object = o.object_ref();
             (
-                o.object_ref().identity(),
+                object.identity(),
                 Declaration {
-                    object: o.object_ref(),
+                    object,
                     source: o.source.clone(),
                     patches: o.patches.clone(),
                     values: o.values.clone(),
