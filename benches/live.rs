@@ -1,7 +1,7 @@
 //! Live-audit benchmark, run by hand (`cargo bench --bench live`): serves
 //! synthetic clusters from the in-process test server over TLS (HTTP/2, as
 //! kube-apiserver speaks it) and measures, in the same run:
-//! - a full `driftctl diff` (wall time, peak RSS through /usr/bin/time), its
+//! - a full `driftctl diff` (wall and CPU time, peak RSS through /usr/bin/time), its
 //!   discovery cache warm as after any earlier audit;
 //! - the raw-fetch floor: the very LIST requests driftctl made, sent in
 //!   parallel (at most `--concurrency` LISTs in flight, the pages of each
@@ -37,9 +37,12 @@ fn driftctl_bin() -> String {
     std::env::var("DRIFTCTL_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_driftctl").to_string())
 }
 
-/// Wall seconds and peak RSS (MiB) of one run, and its exit code.
+/// Wall seconds, CPU seconds (user and system) and peak RSS (MiB) of one
+/// run, and its exit code. On a shared machine the CPU time moves less
+/// from run to run than the wall time.
 struct Measure {
     wall: f64,
+    cpu: f64,
     rss_mib: f64,
     code: i32,
 }
@@ -48,7 +51,7 @@ fn measure(program: &str, args: &[String], dir: &Path) -> Measure {
     let times = dir.join("time.txt");
     let status = Command::new("/usr/bin/time")
         .arg("-f")
-        .arg("%e %M")
+        .arg("%e %M %U %S")
         .arg("-o")
         .arg(&times)
         .arg(program)
@@ -63,8 +66,10 @@ fn measure(program: &str, args: &[String], dir: &Path) -> Measure {
     let mut fields = last.split_whitespace();
     let wall: f64 = fields.next().unwrap().parse().unwrap();
     let kib: f64 = fields.next().unwrap().parse().unwrap();
+    let cpu: f64 = fields.map(|f| f.parse::<f64>().unwrap()).sum();
     Measure {
         wall,
+        cpu,
         rss_mib: kib / 1024.0,
         code: status.code().unwrap_or(-1),
     }
@@ -226,6 +231,7 @@ fn scale(namespaces: usize, sets: usize, kubectl: bool) {
     }
     let d_wall = median(ours.iter().map(|m| m.wall).collect());
     let f_wall = median(floor);
+    let d_cpu = median(ours.iter().map(|m| m.cpu).collect());
     let d_rss = ours.iter().map(|m| m.rss_mib).fold(0.0, f64::max);
     println!(
         "{declared:>6} desired objects, {namespaces} namespaces, {} LISTs, {:.1} MB of answers:",
@@ -233,8 +239,8 @@ fn scale(namespaces: usize, sets: usize, kubectl: bool) {
         bytes as f64 / 1e6
     );
     println!(
-        "        driftctl diff {d_wall:.2}s, peak RSS {d_rss:.0} MiB | raw fetch {f_wall:.2}s | \
-         ratio {:.2}x (median of {RUNS})",
+        "        driftctl diff {d_wall:.2}s (CPU {d_cpu:.2}s), peak RSS {d_rss:.0} MiB | \
+         raw fetch {f_wall:.2}s | ratio {:.2}x (median of {RUNS})",
         d_wall / f_wall
     );
     if !kubectl {
@@ -257,9 +263,11 @@ fn scale(namespaces: usize, sets: usize, kubectl: bool) {
         .map(|_| measure("kubectl", &kubectl_args, dir.path()))
         .collect();
     let k_wall = median(theirs.iter().map(|m| m.wall).collect());
+    let k_cpu = median(theirs.iter().map(|m| m.cpu).collect());
     let k_rss = theirs.iter().map(|m| m.rss_mib).fold(0.0, f64::max);
     println!(
-        "        kubectl get -A -o json {k_wall:.2}s, peak RSS {k_rss:.0} MiB | driftctl/kubectl {:.2}x",
+        "        kubectl get -A -o json {k_wall:.2}s (CPU {k_cpu:.2}s), peak RSS {k_rss:.0} MiB | \
+         driftctl/kubectl {:.2}x",
         d_wall / k_wall
     );
 }
