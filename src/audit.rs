@@ -577,7 +577,20 @@ fn judge(
 ) -> std::result::Result<Vec<Finding>, String> {
     let managers = managed_fields::parse(twin.head())
         .map_err(|e| format!("managedFields cannot be read: {e}"))?;
-    let twin = twin.value()?;
+    let mut twin = twin.value()?;
+    // Compared stripped of what Kubernetes owns, classified whole. The judge
+    // of additions reads only the fields on a path the walk takes, which
+    // stripping leaves as they are.
+    let stripped = normalize::strip(&mut twin);
+    let differences = compare::compare(
+        &normalize::desired(&object.value),
+        &twin,
+        &OwnedAdditions {
+            live: &twin,
+            managers: &managers,
+        },
+    );
+    stripped.restore(&mut twin);
     let ctx = LiveContext {
         object: r,
         live: &twin,
@@ -585,15 +598,6 @@ fn judge(
         autoscaled,
         source: Some(&object.source),
     };
-    let judge = OwnedAdditions {
-        live: &twin,
-        managers: &managers,
-    };
-    let differences = compare::compare(
-        &normalize::desired(&object.value),
-        &normalize::live(&twin),
-        &judge,
-    );
     Ok(differences
         .into_iter()
         .filter_map(|d| classify::classify(d, &ctx, policy))

@@ -6,6 +6,7 @@ use crate::path::FieldPath;
 use crate::schema;
 use base64::Engine;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Metadata the API server writes on every object.
 const RUNTIME_METADATA: &[&str] = &[
@@ -29,35 +30,106 @@ const RUNTIME_ANNOTATIONS: &[&str] = &[LAST_APPLIED, "deployment.kubernetes.io/r
 /// before this, for attribution.
 pub fn live(object: &Value) -> Value {
     let mut object = object.clone();
-    let Some(map) = object.as_object_mut() else {
-        return object;
+    let _taken = strip(&mut object);
+    object
+}
+
+/// What [`strip`] took out of a live object, to be put back by
+/// [`Stripped::restore`].
+#[must_use = "restore it, or call `live` for a stripped copy"]
+pub struct Stripped {
+    status: Option<Value>,
+    metadata: Vec<(&'static str, Value)>,
+    annotations: Vec<(&'static str, Value)>,
+    /// The annotations map went too (nothing else was left in it).
+    annotations_emptied: bool,
+}
+
+/// Takes what Kubernetes owns out of a live object, in place: the object
+/// is then as [`live`] returns it, without a copy of it.
+pub fn strip(object: &mut Value) -> Stripped {
+    let mut stripped = Stripped {
+        status: None,
+        metadata: Vec::new(),
+        annotations: Vec::new(),
+        annotations_emptied: false,
     };
-    map.remove("status");
+    let Some(map) = object.as_object_mut() else {
+        return stripped;
+    };
+    stripped.status = map.remove("status");
     if let Some(Value::Object(metadata)) = map.get_mut("metadata") {
         for field in RUNTIME_METADATA {
-            metadata.remove(*field);
+            if let Some(value) = metadata.remove(*field) {
+                stripped.metadata.push((field, value));
+            }
         }
         if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
             for annotation in RUNTIME_ANNOTATIONS {
-                annotations.remove(*annotation);
+                if let Some(value) = annotations.remove(*annotation) {
+                    stripped.annotations.push((annotation, value));
+                }
             }
             if annotations.is_empty() {
                 metadata.remove("annotations");
+                stripped.annotations_emptied = true;
             }
         }
     }
-    object
+    stripped
+}
+
+impl Stripped {
+    /// Puts back what [`strip`] took out of `object`.
+    pub fn restore(self, object: &mut Value) {
+        let Some(map) = object.as_object_mut() else {
+            return;
+        };
+        if let Some(status) = self.status {
+            map.insert("status".into(), status);
+        }
+        let Some(Value::Object(metadata)) = map.get_mut("metadata") else {
+            return;
+        };
+        for (field, value) in self.metadata {
+            metadata.insert(field.into(), value);
+        }
+        if self.annotations_emptied {
+            metadata.insert("annotations".into(), Value::Object(Map::new()));
+        }
+        if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
+            for (annotation, value) in self.annotations {
+                annotations.insert(annotation.into(), value);
+            }
+        }
+    }
 }
 
 /// A desired object as the API server would store it: `stringData` folded
 /// into `data` (base64), empty maps and lists dropped (the server drops them).
-pub fn desired(object: &Value) -> Value {
+/// Borrowed when there is nothing to change (most objects).
+pub fn desired(object: &Value) -> Cow<'_, Value> {
+    let secret = object["kind"] == "Secret" && object["apiVersion"] == "v1";
+    let string_data = secret && object.get("stringData").is_some();
+    if !string_data && !has_empty(object) {
+        return Cow::Borrowed(object);
+    }
     let mut object = object.clone();
-    if object["kind"] == "Secret" && object["apiVersion"] == "v1" {
+    if secret {
         fold_string_data(&mut object);
     }
     drop_empty(&mut object);
-    object
+    Cow::Owned(object)
+}
+
+/// Whether some map holds a null, an empty map or an empty list: exactly
+/// when [`drop_empty`] changes something.
+fn has_empty(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.values().any(|v| is_empty(v) || has_empty(v)),
+        Value::Array(items) => items.iter().any(has_empty),
+        _ => false,
+    }
 }
 
 fn fold_string_data(secret: &mut Value) {
@@ -283,6 +355,50 @@ mod tests {
     #[test]
     fn empty_maps_and_lists_in_git_are_absent() {
         let object = json!({"spec": {"a": {}, "b": [], "c": null, "d": {"e": {}}, "f": 1}});
-        assert_eq!(desired(&object), json!({"spec": {"f": 1}}));
+        assert_eq!(*desired(&object), json!({"spec": {"f": 1}}));
+        // Inside list items too.
+        let object = json!({"spec": {"containers": [{"name": "a", "env": []}]}});
+        assert_eq!(
+            *desired(&object),
+            json!({"spec": {"containers": [{"name": "a"}]}})
+        );
+    }
+
+    #[test]
+    fn desired_objects_with_nothing_to_change_are_not_copied() {
+        let object = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "a", "labels": {"x": "y"}}, "data": {"k": ""}});
+        assert!(matches!(desired(&object), Cow::Borrowed(_)));
+        let secret = json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "s"}, "stringData": "not a map"});
+        assert_eq!(
+            *desired(&secret),
+            json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "s"}})
+        );
+    }
+
+    #[test]
+    fn strip_is_live_in_place_and_restore_gives_the_object_back() {
+        let objects = [
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "a", "uid": "u", "resourceVersion": "7", "generation": 2,
+                    "annotations": {"deployment.kubernetes.io/revision": "3", "team": "x"}},
+                "spec": {"replicas": 1}, "status": {"replicas": 1}}),
+            // Only runtime annotations: the map goes, and comes back.
+            json!({"kind": "ConfigMap", "metadata": {"name": "b",
+                "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}}}),
+            // An empty annotations map goes too, and comes back empty.
+            json!({"kind": "ConfigMap", "metadata": {"name": "c", "annotations": {}}}),
+            json!({"kind": "ConfigMap", "metadata": "not a map", "status": 1}),
+            json!("not an object"),
+        ];
+        for original in objects {
+            let mut object = original.clone();
+            let taken = strip(&mut object);
+            assert_eq!(object, live(&original));
+            taken.restore(&mut object);
+            assert_eq!(object, original);
+        }
     }
 }
